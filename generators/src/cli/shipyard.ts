@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { Command, Option } from "commander";
+import { add } from "../commands/add.js";
+import type { RawAnswers } from "../engine/answers.js";
+import { listTemplateKinds, readManifest } from "../engine/template.js";
+import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { printAdd } from "./report.js";
+import { canPrompt, runCli } from "./run.js";
+
+/** The templates of the repository around the working directory; none outside a repository. */
+function templatesHere(): string | undefined {
+  try {
+    return repoTemplatesDir(findRepoRoot(process.cwd()));
+  } catch {
+    return undefined;
+  }
+}
+
+/** `add` gets one subcommand per template, with one flag per answer: a new template needs no CLI code. */
+function addCommands(program: Command, templatesDir: string | undefined): void {
+  const addCommand = program.command("add").description("generate a new package from a template");
+  const kinds = templatesDir ? listTemplateKinds(templatesDir) : [];
+  for (const kind of kinds) {
+    const manifest = readManifest(templatesDir as string, kind);
+    const command = addCommand.command(kind).description(manifest.description);
+    for (const spec of manifest.answers) {
+      if (spec.positional) {
+        command.argument(spec.required ? `<${spec.name}>` : `[${spec.name}]`, spec.message);
+        continue;
+      }
+      const option = new Option(`--${spec.name} <${spec.type === "port" ? "number" : "value"}>`, spec.message);
+      if (spec.type === "choice") option.choices(spec.choices.map(String));
+      command.addOption(option);
+    }
+    command
+      .option("-y, --yes", "take the default for every answer not given")
+      .option("--dry-run", "print what would be written, write nothing")
+      .option("--json", "print the result as JSON")
+      .action(async (...args: unknown[]) => {
+        const positional = manifest.answers.filter((spec) => spec.positional);
+        const flags = args[positional.length] as Record<string, unknown>;
+        const given: RawAnswers = {};
+        positional.forEach((spec, index) => {
+          if (args[index] !== undefined) given[spec.name] = args[index];
+        });
+        for (const spec of manifest.answers) if (!spec.positional && flags[spec.name] !== undefined) given[spec.name] = flags[spec.name];
+        const result = await add({
+          cwd: process.cwd(),
+          kind,
+          given,
+          yes: Boolean(flags.yes),
+          interactive: canPrompt(),
+          dryRun: Boolean(flags.dryRun),
+        });
+        printAdd(result, Boolean(flags.json));
+      });
+  }
+  if (kinds.length === 0) {
+    addCommand.argument("[kind]").allowUnknownOption().action(() => {
+      findRepoRoot(process.cwd());
+    });
+  }
+}
+
+await runCli("shipyard", async () => {
+  const program = new Command("shipyard")
+    .description("Generate and update the packages of a Shipyard monorepo.")
+    .version(generatorVersion(), "-v, --version")
+    .showHelpAfterError()
+    .exitOverride();
+  addCommands(program, templatesHere());
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+    if (code?.startsWith("commander.")) return 2;
+    throw error;
+  }
+  return 0;
+});

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Handlebars from "handlebars";
+import { ShipyardError } from "../errors.js";
+import type { Answers } from "./answers.js";
+import type { FileKind, Template } from "./template.js";
+
+/** One file the generator wants to exist, before anything touches the disk. */
+export interface PlannedFile {
+  /** Path relative to the repository root, with forward slashes. */
+  path: string;
+  content: string;
+  kind: FileKind;
+}
+
+/** Values every template sees besides its answers. */
+export interface RenderContext {
+  scope: string;
+  shipyardVersion: string;
+}
+
+/*
+ * noEscape: templates write JSON, YAML, shell and TypeScript, never HTML, so handlebars' HTML escaping would only
+ * corrupt values (`&` -> `&amp;`). strict: a misspelt variable is a template error, not a silently empty string.
+ * Values that land inside a quoted context go through a helper that encodes for that format.
+ */
+const handlebars = Handlebars.create();
+handlebars.registerHelper({
+  /** A JSON string/number/array literal. Also a valid YAML flow scalar: YAML 1.2 is a superset of JSON. */
+  json: (value: unknown) => JSON.stringify(value),
+  yaml: (value: unknown) => JSON.stringify(value),
+  /** One single-quoted shell word. */
+  shell: (value: unknown) => `'${String(value).replaceAll("'", `'\\''`)}'`,
+  /** `orders-api` -> `ORDERS_API`: names of environment variables and repository variables. */
+  constant: (value: unknown) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
+});
+
+const compiled = new Map<string, Handlebars.TemplateDelegate>();
+
+function compile(file: string): Handlebars.TemplateDelegate {
+  let template = compiled.get(file);
+  if (!template) {
+    template = handlebars.compile(readFileSync(file, "utf8"), { noEscape: true, strict: true });
+    compiled.set(file, template);
+  }
+  return template;
+}
+
+/** `packages/__name__/src/app.ts` with name=orders -> `packages/orders/src/app.ts`. */
+export function renderPath(path: string, answers: Answers): string {
+  return path.replace(/__([a-zA-Z][a-zA-Z0-9]*)__/g, (_whole, key: string) => {
+    const value = answers[key];
+    if (value === undefined) throw new ShipyardError("TEMPLATE_ERROR", `Path ${path} uses __${key}__, which is not an answer.`);
+    return String(value);
+  });
+}
+
+function matchesWhen(when: Record<string, string | number> | undefined, answers: Answers): boolean {
+  return !when || Object.entries(when).every(([key, value]) => String(answers[key]) === String(value));
+}
+
+/** Renders every file of a template for one set of answers. Pure apart from reading the template files. */
+export function renderTemplate(template: Template, answers: Answers, context: RenderContext): PlannedFile[] {
+  const data = { ...context, ...answers };
+  const files: PlannedFile[] = [];
+  for (const { source, spec } of template.files) {
+    if (!matchesWhen(spec.when, answers)) continue;
+    const path = renderPath(spec.to ?? source, answers);
+    try {
+      files.push({ path, content: compile(join(template.dir, "files", source))(data), kind: spec.kind });
+    } catch (error) {
+      throw new ShipyardError("TEMPLATE_ERROR", `Template ${template.kind}/files/${source}: ${(error as Error).message}`);
+    }
+  }
+  return files;
+}
+
+/** Renders a manifest string such as `packages/{{name}}` (no files involved). */
+export function renderString(text: string, answers: Answers): string {
+  return handlebars.compile(text, { noEscape: true, strict: true })(answers);
+}

@@ -1,0 +1,33 @@
+/**
+ * The one error type Shipyard throws on purpose. `code` is stable and machine-readable (tests and `--json`
+ * output rely on it); `message` is the one line a person reads. Anything else that escapes is a bug.
+ */
+export type ErrorCode =
+  | "INVALID_ANSWER"
+  | "MISSING_ANSWER"
+  | "UNKNOWN_TEMPLATE"
+  | "ALREADY_EXISTS"
+  | "NOT_A_SHIPYARD_REPO"
+  | "UNKNOWN_PACKAGE"
+  | "DIRTY_FILES"
+  | "TARGET_NOT_EMPTY"
+  | "TARGET_NOT_WRITABLE"
+  | "TEMPLATE_ERROR"
+  | "INSTALL_FAILED"
+  | "UPGRADE_SOURCE"
+  | "CYCLE"
+  | "INTERRUPTED"
+  | "USAGE";
+
+export class ShipyardError extends Error {
+  readonly code: ErrorCode;
+  /** What to do about it, printed on a second line when present. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, hint?: string) {
+    super(message);
+    this.name = "ShipyardError";
+    this.code = code;
+    this.hint = hint;
+  }
+}

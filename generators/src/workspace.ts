@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ShipyardError } from "./errors.js";
+import { isShipyardRepo } from "./state/store.js";
+
+/** The generator package's own folder (`generators/` in a repository, the package root when installed). */
+export const generatorDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+export function generatorVersion(): string {
+  return (JSON.parse(readFileSync(join(generatorDir, "package.json"), "utf8")) as { version: string }).version;
+}
+
+/**
+ * Templates shipped with this generator: inside the published package they sit in the package
+ * (copied there by `prepack`); in a repository they are the sibling `templates/` folder.
+ */
+export function bundledTemplatesDir(): string {
+  const packaged = join(generatorDir, "templates");
+  return existsSync(packaged) ? packaged : join(generatorDir, "..", "templates");
+}
+
+/** Walks up from `cwd` to the repository Shipyard manages (the folder with `.shipyard/config.json`). */
+export function findRepoRoot(cwd: string): string {
+  let current = resolve(cwd);
+  for (;;) {
+    if (isShipyardRepo(current)) return current;
+    const parent = dirname(current);
+    if (parent === current) {
+      throw new ShipyardError(
+        "NOT_A_SHIPYARD_REPO",
+        `No Shipyard repository here (no .shipyard/config.json in ${resolve(cwd)} or above).`,
+        "Create one with: npm create shipyard@latest my-platform",
+      );
+    }
+    current = parent;
+  }
+}
+
+/** A repository's own templates: what `add` and `update` render. */
+export function repoTemplatesDir(root: string): string {
+  return join(root, "templates");
+}
