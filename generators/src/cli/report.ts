@@ -1,4 +1,5 @@
 import type { AddResult } from "../commands/add.js";
+import type { UpdateResult } from "../commands/update.js";
 
 /** How results look to a person (or, with --json, to a script). Commands compute; this file only prints. */
 export function printAdd(result: AddResult, json: boolean): void {
@@ -18,4 +19,39 @@ export function printAdd(result: AddResult, json: boolean): void {
       `  npm install                      # link the new workspace package\n` +
       `  npx turbo run build test --filter=./${result.directory}\n`,
   );
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  unchanged: "unchanged",
+  created: "created",
+  updated: "updated",
+  merged: "merged (your edits kept)",
+  conflict: "CONFLICT (resolve the <<<<<<< markers)",
+  customized: "customized (kept)",
+  deleted: "deleted by you (kept deleted; --restore brings it back)",
+  restored: "restored",
+  removed: "removed (no longer in the template)",
+};
+
+export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean }): void {
+  if (options.json) {
+    const counts: Record<string, number> = {};
+    for (const file of result.files) counts[file.outcome] = (counts[file.outcome] ?? 0) + 1;
+    process.stdout.write(`${JSON.stringify({ written: result.written, upToDate: result.pending.length === 0, counts, files: result.files }, null, 2)}\n`);
+    return;
+  }
+  const shown = result.files.filter((file) => file.kind !== "seed" || file.outcome !== "unchanged");
+  const width = Math.max(0, ...shown.map((file) => file.path.length));
+  for (const file of shown) {
+    const text = file.kind === "owned" && file.outcome === "customized" ? "customized (kept; owned file: drift, update the template instead)" : OUTCOME_TEXT[file.outcome];
+    process.stdout.write(`  ${file.path.padEnd(width)}  ${text}\n`);
+  }
+  const summary = `${result.files.length} files, ${result.pending.length} to change, ${result.conflicts.length} conflicts`;
+  if (options.check) {
+    process.stdout.write(result.pending.length === 0 ? `Up to date with templates/ (${summary}).\n` : `Not up to date: run \`npx shipyard update\` (${summary}).\n`);
+  } else if (!result.written) {
+    process.stdout.write(result.pending.length === 0 ? `Nothing to do (${summary}).\n` : `Dry run, nothing written (${summary}).\n`);
+  } else {
+    process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
+  }
 }

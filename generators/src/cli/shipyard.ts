@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import { add } from "../commands/add.js";
+import { update } from "../commands/update.js";
 import type { RawAnswers } from "../engine/answers.js";
 import { listTemplateKinds, readManifest } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
-import { printAdd } from "./report.js";
+import { printAdd, printUpdate } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
 
 /** The templates of the repository around the working directory; none outside a repository. */
@@ -69,6 +70,26 @@ await runCli("shipyard", async () => {
     .showHelpAfterError()
     .exitOverride();
   addCommands(program, templatesHere());
+  let exitCode = 0;
+  program
+    .command("update")
+    .description("re-render every generated package from templates/, keeping your edits (three-way merge)")
+    .option("--dry-run", "print what would change, write nothing")
+    .option("--check", "write nothing; exit 1 if anything would change (for CI)")
+    .option("--json", "print the outcome of every file as JSON")
+    .option("--allow-dirty", "update files that have uncommitted changes")
+    .option("--restore <file...>", "bring back managed files you deleted")
+    .action((flags: { dryRun?: boolean; check?: boolean; json?: boolean; allowDirty?: boolean; restore?: string[] }) => {
+      const result = update({
+        cwd: process.cwd(),
+        dryRun: Boolean(flags.dryRun),
+        check: Boolean(flags.check),
+        allowDirty: Boolean(flags.allowDirty),
+        restore: flags.restore ?? [],
+      });
+      printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check) });
+      exitCode = result.conflicts.length > 0 || (flags.check && result.pending.length > 0) ? 1 : 0;
+    });
   try {
     await program.parseAsync(process.argv);
   } catch (error) {
@@ -77,5 +98,5 @@ await runCli("shipyard", async () => {
     if (code?.startsWith("commander.")) return 2;
     throw error;
   }
-  return 0;
+  return exitCode;
 });

@@ -1,0 +1,55 @@
+import { recoverInterruptedWrites, writeAtomically } from "../engine/transaction.js";
+import { ShipyardError } from "../errors.js";
+import { uncommittedPaths } from "../state/dirty.js";
+import { STATE_DIR } from "../state/store.js";
+import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
+import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+
+export interface UpdateOptions {
+  cwd: string;
+  /** Compute and report, write nothing. */
+  dryRun: boolean;
+  /** Like dryRun, and the result says whether anything would change (for CI). */
+  check: boolean;
+  allowDirty: boolean;
+  restore: string[];
+}
+
+export interface UpdateResult {
+  root: string;
+  files: FileOutcome[];
+  written: boolean;
+  /** Files that would change (or drifted owned files): non-empty makes --check fail. */
+  pending: FileOutcome[];
+  conflicts: FileOutcome[];
+}
+
+export function update(options: UpdateOptions): UpdateResult {
+  const root = findRepoRoot(options.cwd);
+  recoverInterruptedWrites(root);
+  const plan = planUpdate(root, repoTemplatesDir(root), { restore: options.restore, version: generatorVersion() });
+  const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
+  const unknown = options.restore.filter((path) => !deleted.has(path));
+  if (unknown.length > 0) {
+    throw new ShipyardError("USAGE", `--restore ${unknown.join(", ")}: not a managed file that was deleted.`, "`shipyard update --dry-run` lists the deleted ones.");
+  }
+  const result = {
+    root,
+    files: plan.files,
+    pending: plan.files.filter(needsAction),
+    conflicts: plan.files.filter((file) => file.outcome === "conflict"),
+  };
+  if (options.dryRun || options.check || plan.writes.length === 0) return { ...result, written: false };
+
+  const userFiles = plan.writes.map((write) => write.path).filter((path) => !path.startsWith(`${STATE_DIR}/`));
+  const dirty = options.allowDirty ? [] : uncommittedPaths(root, userFiles);
+  if (dirty.length > 0) {
+    throw new ShipyardError(
+      "DIRTY_FILES",
+      `Uncommitted changes in files the update would change: ${dirty.join(", ")}.`,
+      "Commit or stash them first (so the update can be reviewed and undone), or pass --allow-dirty.",
+    );
+  }
+  writeAtomically(root, plan.writes);
+  return { ...result, written: true };
+}

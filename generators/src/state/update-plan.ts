@@ -1,0 +1,161 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveAnswers } from "../engine/answers.js";
+import { type PlannedFile, renderTemplate } from "../engine/render.js";
+import type { FileKind, Template } from "../engine/template.js";
+import { loadTemplate } from "../engine/template.js";
+import type { FileWrite } from "../engine/transaction.js";
+import { ShipyardError } from "../errors.js";
+import { mergeFile } from "./merge/structured.js";
+import { basePath, readBase, readConfig, readUnits, type Unit, unitWrites } from "./store.js";
+
+/**
+ * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
+ * re-rendered from the repository's current templates with its recorded answers, and each of its files is
+ * reconciled with what is on disk, using the content Shipyard last wrote (the base) as the common ancestor.
+ * Unlike copier, the old template version is never needed: the base is stored in .shipyard/base/.
+ *
+ *   1. read      the state: repository config, the units, their answers
+ *   2. render    each unit from the current templates (answers new to a template take their defaults)
+ *   3. reconcile each file: base, the user's current file and the new render -> one outcome (table below)
+ *   4. collect   the writes: new file contents, new bases, updated unit records — nothing is written here
+ *
+ *   outcome      when                                            file on disk             base
+ *   unchanged    current = new                                   kept                     = new
+ *   created      new file in the template, absent on disk        new                      = new
+ *   updated      current = base (no user edit)                   new                      = new
+ *   merged       user and template changed different places      merge                    = new
+ *   conflict     both changed the same place                     merge with markers       = new
+ *   customized   user edit, template unchanged (or owned file)   kept                     unchanged
+ *   deleted      the user deleted a managed file                 kept deleted             unchanged
+ *   restored     deleted, and named by --restore                 new                      = new
+ *   removed      the template dropped the file, no user edit     deleted                  dropped
+ * Seed files are written when missing from disk and state, and never touched after that.
+ */
+export type Outcome = "unchanged" | "created" | "updated" | "merged" | "conflict" | "customized" | "deleted" | "restored" | "removed";
+
+export interface FileOutcome {
+  unit: string;
+  path: string;
+  kind: FileKind;
+  outcome: Outcome;
+  conflicts?: number;
+}
+
+export interface UpdatePlan {
+  root: string;
+  files: FileOutcome[];
+  writes: FileWrite[];
+}
+
+export interface UpdateOptions {
+  /** Paths of user-deleted files to bring back. */
+  restore: string[];
+  version: string;
+}
+
+function readCurrent(root: string, path: string): string | null {
+  try {
+    return readFileSync(join(root, path), "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** Outcomes that change a file the user sees: what `--check` fails on (with drift in owned files). */
+export function needsAction(file: FileOutcome): boolean {
+  if (file.outcome === "customized") return file.kind === "owned";
+  return !["unchanged", "deleted"].includes(file.outcome);
+}
+
+// 3. reconcile: one file.
+function reconcile(
+  root: string,
+  unit: string,
+  file: PlannedFile,
+  recorded: boolean,
+  options: UpdateOptions,
+): { outcome: FileOutcome; content?: string | null; base?: string | null } {
+  const result = (outcome: Outcome, content?: string | null, base?: string | null, conflicts?: number) => ({
+    outcome: { unit, path: file.path, kind: file.kind, outcome, ...(conflicts ? { conflicts } : {}) },
+    content,
+    base,
+  });
+  const current = readCurrent(root, file.path);
+  if (file.kind === "seed") {
+    if (current === null && !recorded) return result("created", file.content);
+    return result("unchanged");
+  }
+  const base = readBase(root, file.path);
+  if (current === null) {
+    if (!recorded) return result("created", file.content, file.content);
+    if (options.restore.includes(file.path)) return result("restored", file.content, file.content);
+    return result("deleted");
+  }
+  if (current === file.content) return result("unchanged", undefined, base === file.content ? undefined : file.content);
+  if (base === null || file.kind === "owned") {
+    // No base (an unmanaged file in the way) or an edited owned file: never overwrite, report it.
+    return result(current === base ? "updated" : "customized", current === base ? file.content : undefined, current === base ? file.content : undefined);
+  }
+  if (current === base) return result("updated", file.content, file.content);
+  if (file.content === base) return result("customized");
+  const merged = mergeFile(file.path, base, current, file.content, { current: `yours (${file.path})`, next: `template (shipyard ${options.version})` });
+  return result(merged.conflicts > 0 ? "conflict" : "merged", merged.content, file.content, merged.conflicts);
+}
+
+function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, scope: string, version: string) {
+  let template = templates.get(unit.template);
+  if (!template) {
+    template = loadTemplate(templatesDir, unit.template);
+    templates.set(unit.template, template);
+  }
+  try {
+    const answers = resolveAnswers(template, unit.answers, scope, true);
+    return { answers, rendered: renderTemplate(template, answers, { scope, shipyardVersion: version }) };
+  } catch (error) {
+    if (error instanceof ShipyardError) throw new ShipyardError(error.code, `${unit.id}: ${error.message}`, error.hint);
+    throw error;
+  }
+}
+
+export function planUpdate(root: string, templatesDir: string, options: UpdateOptions): UpdatePlan {
+  // 1. read
+  const config = readConfig(root);
+  const units = readUnits(root);
+  const templates = new Map<string, Template>();
+  const files: FileOutcome[] = [];
+  const writes: FileWrite[] = [];
+  for (const unit of units) {
+    // 2. render
+    const { answers, rendered } = renderUnit(templates, templatesDir, unit, config.scope, options.version);
+    const newBases: PlannedFile[] = [];
+    const keptPaths = new Set<string>();
+    for (const file of rendered) {
+      // 3. reconcile
+      const step = reconcile(root, unit.id, file, file.path in unit.files, options);
+      files.push(step.outcome);
+      keptPaths.add(file.path);
+      // 4. collect
+      if (step.content !== undefined) writes.push({ path: file.path, content: step.content });
+      if (file.kind !== "seed") newBases.push({ ...file, content: step.base ?? readBase(root, file.path) ?? file.content });
+    }
+    for (const [path, kind] of Object.entries(unit.files)) {
+      if (keptPaths.has(path) || kind === "seed") continue;
+      const current = readCurrent(root, path);
+      const removable = current !== null && current === readBase(root, path);
+      files.push({ unit: unit.id, path, kind, outcome: removable ? "removed" : current === null ? "deleted" : "customized" });
+      if (removable) writes.push({ path, content: null });
+      writes.push({ path: basePath(path), content: null });
+    }
+    const record = { template: unit.template, answers, files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])) };
+    for (const write of unitWrites(unit.id, record, newBases)) {
+      if (readCurrent(root, write.path) !== write.content) writes.push(write);
+    }
+  }
+  return { root, files, writes: dropNoops(writes, root) };
+}
+
+/** A base deleted that never existed is not a write. */
+function dropNoops(writes: FileWrite[], root: string): FileWrite[] {
+  return writes.filter((write) => write.content !== null || readCurrent(root, write.path) !== null);
+}
