@@ -41,7 +41,7 @@ function applyToDocument(document: Document, path: Array<string | number>, from:
   } else if (path.length === 0) {
     document.contents = document.createNode(to);
   } else if (Array.isArray(from) && Array.isArray(to) && isSeq(node) && from.length === to.length) {
-    to.forEach((item, index) => applyToDocument(document, [...path, index], from[index], item));
+    for (const [index, item] of to.entries()) applyToDocument(document, [...path, index], from[index], item);
   } else {
     document.setIn(path, to);
   }
