@@ -1,5 +1,7 @@
 import type { AddResult } from "../commands/add.js";
 import type { UpdateResult } from "../commands/update.js";
+import type { UpgradeResult } from "../commands/upgrade.js";
+import type { FileOutcome } from "../state/update-plan.js";
 
 /** How results look to a person (or, with --json, to a script). Commands compute; this file only prints. */
 export function printAdd(result: AddResult, json: boolean): void {
@@ -40,12 +42,7 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
     process.stdout.write(`${JSON.stringify({ written: result.written, upToDate: result.pending.length === 0, counts, files: result.files }, null, 2)}\n`);
     return;
   }
-  const shown = result.files.filter((file) => file.kind !== "seed" || file.outcome !== "unchanged");
-  const width = Math.max(0, ...shown.map((file) => file.path.length));
-  for (const file of shown) {
-    const text = file.kind === "owned" && file.outcome === "customized" ? "customized (kept; owned file: drift, update the template instead)" : OUTCOME_TEXT[file.outcome];
-    process.stdout.write(`  ${file.path.padEnd(width)}  ${text}\n`);
-  }
+  printOutcomes(result.files);
   const summary = `${result.files.length} files, ${result.pending.length} to change, ${result.conflicts.length} conflicts`;
   if (options.check) {
     process.stdout.write(result.pending.length === 0 ? `Up to date with templates/ (${summary}).\n` : `Not up to date: run \`npx shipyard update\` (${summary}).\n`);
@@ -54,4 +51,29 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   } else {
     process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   }
+}
+
+/** One line per managed file (seed files only when something happened to them). */
+function printOutcomes(files: FileOutcome[]): void {
+  const shown = files.filter((file) => file.kind !== "seed" || file.outcome !== "unchanged");
+  const width = Math.max(0, ...shown.map((file) => file.path.length));
+  for (const file of shown) {
+    const text = file.kind === "owned" && file.outcome === "customized" ? "customized (kept; owned file: drift, change the template instead)" : OUTCOME_TEXT[file.outcome];
+    process.stdout.write(`  ${file.path.padEnd(width)}  ${text}\n`);
+  }
+}
+
+export function printUpgrade(result: UpgradeResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const { copied } = result;
+  process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
+  process.stdout.write(`  generators/: ${copied.generators} files changed; templates/: ${copied.templates} files changed; ${copied.removed} removed\n`);
+  for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
+  printOutcomes(result.files);
+  const summary = `${result.pending.length} files to change, ${result.conflicts.length} conflicts`;
+  if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
+  else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
 }

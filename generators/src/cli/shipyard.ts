@@ -2,10 +2,11 @@
 import { Command, Option } from "commander";
 import { add } from "../commands/add.js";
 import { update } from "../commands/update.js";
+import { upgrade } from "../commands/upgrade.js";
 import type { RawAnswers } from "../engine/answers.js";
 import { listTemplateKinds, readManifest } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
-import { printAdd, printUpdate } from "./report.js";
+import { printAdd, printUpdate, printUpgrade } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
 
 /** The templates of the repository around the working directory; none outside a repository. */
@@ -89,6 +90,22 @@ await runCli("shipyard", async () => {
       });
       printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check) });
       exitCode = result.conflicts.length > 0 || (flags.check && result.pending.length > 0) ? 1 : 0;
+    });
+  program
+    .command("upgrade")
+    .description("bring a newer Shipyard (generators/ and templates/) into this repository, run its migrations, then update")
+    .requiredOption("--from <source>", "a folder (a Shipyard repository or package), a tarball, or a create-shipyard version")
+    .option("--dry-run", "print what would change, write nothing")
+    .option("--json", "print the result as JSON")
+    .option("--allow-dirty", "change files that have uncommitted changes")
+    .action(async (flags: { from: string; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+      const result = await upgrade({ cwd: process.cwd(), from: flags.from, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      if (typeof result === "number") {
+        exitCode = result;
+        return;
+      }
+      printUpgrade(result, Boolean(flags.json));
+      exitCode = result.conflicts.length > 0 ? 1 : 0;
     });
   try {
     await program.parseAsync(process.argv);

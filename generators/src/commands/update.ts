@@ -1,7 +1,8 @@
-import { recoverInterruptedWrites, writeAtomically } from "../engine/transaction.js";
+import { recoverInterruptedWrites } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
-import { uncommittedPaths } from "../state/dirty.js";
-import { STATE_DIR } from "../state/store.js";
+import { applyWrites } from "../state/apply.js";
+import { readConfig, readUnits } from "../state/store.js";
+import { diskTree } from "../state/tree.js";
 import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 
@@ -27,7 +28,15 @@ export interface UpdateResult {
 export function update(options: UpdateOptions): UpdateResult {
   const root = findRepoRoot(options.cwd);
   recoverInterruptedWrites(root);
-  const plan = planUpdate(root, repoTemplatesDir(root), { restore: options.restore, version: generatorVersion() });
+  const plan = planUpdate({
+    root,
+    tree: diskTree(root),
+    config: readConfig(root),
+    units: readUnits(root),
+    templatesDir: repoTemplatesDir(root),
+    restore: options.restore,
+    version: generatorVersion(),
+  });
   const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
   const unknown = options.restore.filter((path) => !deleted.has(path));
   if (unknown.length > 0) {
@@ -40,16 +49,6 @@ export function update(options: UpdateOptions): UpdateResult {
     conflicts: plan.files.filter((file) => file.outcome === "conflict"),
   };
   if (options.dryRun || options.check || plan.writes.length === 0) return { ...result, written: false };
-
-  const userFiles = plan.writes.map((write) => write.path).filter((path) => !path.startsWith(`${STATE_DIR}/`));
-  const dirty = options.allowDirty ? [] : uncommittedPaths(root, userFiles);
-  if (dirty.length > 0) {
-    throw new ShipyardError(
-      "DIRTY_FILES",
-      `Uncommitted changes in files the update would change: ${dirty.join(", ")}.`,
-      "Commit or stash them first (so the update can be reviewed and undone), or pass --allow-dirty.",
-    );
-  }
-  writeAtomically(root, plan.writes);
+  applyWrites(root, plan.writes, options.allowDirty);
   return { ...result, written: true };
 }

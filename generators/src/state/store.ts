@@ -61,15 +61,6 @@ export function unitExists(root: string, id: string): boolean {
   return existsSync(join(root, unitPath(id)));
 }
 
-/** The recorded merge base of a managed file, or null when none was recorded (seeds, or state lost). */
-export function readBase(root: string, path: string): string | null {
-  try {
-    return readFileSync(join(root, basePath(path)), "utf8");
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The state writes that go with a set of rendered files: the unit record and a merge base for every owned or
  * merged file. `written` says which files actually carry that content now (a conflicted file keeps its old base).

@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { resolveAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderTemplate } from "../engine/render.js";
 import type { FileKind, Template } from "../engine/template.js";
@@ -7,7 +5,8 @@ import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { mergeFile } from "./merge/structured.js";
-import { basePath, readBase, readConfig, readUnits, type Unit, unitWrites } from "./store.js";
+import { basePath, type RepoConfig, type Unit, unitWrites } from "./store.js";
+import type { Tree } from "./tree.js";
 
 /**
  * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
@@ -48,18 +47,16 @@ export interface UpdatePlan {
   writes: FileWrite[];
 }
 
-export interface UpdateOptions {
+export interface PlanInput {
+  root: string;
+  /** The working tree as the plan should see it. */
+  tree: Tree;
+  config: RepoConfig;
+  units: Unit[];
+  templatesDir: string;
   /** Paths of user-deleted files to bring back. */
   restore: string[];
   version: string;
-}
-
-function readCurrent(root: string, path: string): string | null {
-  try {
-    return readFileSync(join(root, path), "utf8");
-  } catch {
-    return null;
-  }
 }
 
 /** Outcomes that change a file the user sees: what `--check` fails on (with drift in owned files). */
@@ -70,23 +67,23 @@ export function needsAction(file: FileOutcome): boolean {
 
 // 3. reconcile: one file.
 function reconcile(
-  root: string,
+  tree: Tree,
   unit: string,
   file: PlannedFile,
   recorded: boolean,
-  options: UpdateOptions,
+  options: PlanInput,
 ): { outcome: FileOutcome; content?: string | null; base?: string | null } {
   const result = (outcome: Outcome, content?: string | null, base?: string | null, conflicts?: number) => ({
     outcome: { unit, path: file.path, kind: file.kind, outcome, ...(conflicts ? { conflicts } : {}) },
     content,
     base,
   });
-  const current = readCurrent(root, file.path);
+  const current = tree.read(file.path);
   if (file.kind === "seed") {
     if (current === null && !recorded) return result("created", file.content);
     return result("unchanged");
   }
-  const base = readBase(root, file.path);
+  const base = tree.read(basePath(file.path));
   if (current === null) {
     if (!recorded) return result("created", file.content, file.content);
     if (options.restore.includes(file.path)) return result("restored", file.content, file.content);
@@ -118,44 +115,39 @@ function renderUnit(templates: Map<string, Template>, templatesDir: string, unit
   }
 }
 
-export function planUpdate(root: string, templatesDir: string, options: UpdateOptions): UpdatePlan {
-  // 1. read
-  const config = readConfig(root);
-  const units = readUnits(root);
+export function planUpdate(input: PlanInput): UpdatePlan {
+  // 1. read (the caller gives the state: from disk for update, migrated in memory for upgrade)
+  const { root, tree, config, units, templatesDir } = input;
   const templates = new Map<string, Template>();
   const files: FileOutcome[] = [];
   const writes: FileWrite[] = [];
   for (const unit of units) {
     // 2. render
-    const { answers, rendered } = renderUnit(templates, templatesDir, unit, config.scope, options.version);
+    const { answers, rendered } = renderUnit(templates, templatesDir, unit, config.scope, input.version);
     const newBases: PlannedFile[] = [];
     const keptPaths = new Set<string>();
     for (const file of rendered) {
       // 3. reconcile
-      const step = reconcile(root, unit.id, file, file.path in unit.files, options);
+      const step = reconcile(tree, unit.id, file, file.path in unit.files, input);
       files.push(step.outcome);
       keptPaths.add(file.path);
       // 4. collect
       if (step.content !== undefined) writes.push({ path: file.path, content: step.content });
-      if (file.kind !== "seed") newBases.push({ ...file, content: step.base ?? readBase(root, file.path) ?? file.content });
+      if (file.kind !== "seed") newBases.push({ ...file, content: step.base ?? tree.read(basePath(file.path)) ?? file.content });
     }
     for (const [path, kind] of Object.entries(unit.files)) {
       if (keptPaths.has(path) || kind === "seed") continue;
-      const current = readCurrent(root, path);
-      const removable = current !== null && current === readBase(root, path);
+      const current = tree.read(path);
+      const removable = current !== null && current === tree.read(basePath(path));
       files.push({ unit: unit.id, path, kind, outcome: removable ? "removed" : current === null ? "deleted" : "customized" });
       if (removable) writes.push({ path, content: null });
       writes.push({ path: basePath(path), content: null });
     }
     const record = { template: unit.template, answers, files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])) };
     for (const write of unitWrites(unit.id, record, newBases)) {
-      if (readCurrent(root, write.path) !== write.content) writes.push(write);
+      if (tree.read(write.path) !== write.content) writes.push(write);
     }
   }
-  return { root, files, writes: dropNoops(writes, root) };
-}
-
-/** A base deleted that never existed is not a write. */
-function dropNoops(writes: FileWrite[], root: string): FileWrite[] {
-  return writes.filter((write) => write.content !== null || readCurrent(root, write.path) !== null);
+  // A deletion of something that does not exist is not a write.
+  return { root, files, writes: writes.filter((write) => write.content !== null || tree.read(write.path) !== null) };
 }

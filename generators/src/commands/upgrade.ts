@@ -1,0 +1,136 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, realpathSync, symlinkSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import type { FileWrite } from "../engine/transaction.js";
+import { recoverInterruptedWrites } from "../engine/transaction.js";
+import { pendingMigrations } from "../migrations/index.js";
+import { resolveSource, type ShipyardSource } from "../sources.js";
+import { applyWrites } from "../state/apply.js";
+import { configWrite, readConfig, readUnits } from "../state/store.js";
+import { diskTree, overlayTree, type Tree } from "../state/tree.js";
+import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
+import { findRepoRoot, generatorDir } from "../workspace.js";
+
+/**
+ * `shipyard upgrade --from <source>`: bring a newer Shipyard into the repository and update everything with it.
+ * The upgrade is always carried out by the version being installed: the running (old) CLI resolves the source and
+ * hands over to the source's own CLI, so new templates are rendered by the engine they were written for.
+ *
+ *   1. mirror     generators/ and templates/ become the source's (files it lacks are removed)
+ *   2. migrate    the migrations the repository has not run yet change the recorded answers, in memory
+ *   3. update     the update plan is computed on top of 1 and 2 (overlay), exactly as `shipyard update` does
+ *   4. write      everything in one transaction, after the uncommitted-changes check
+ */
+export interface UpgradeOptions {
+  cwd: string;
+  from: string;
+  dryRun: boolean;
+  allowDirty: boolean;
+}
+
+export interface UpgradeResult {
+  fromVersion: string;
+  toVersion: string;
+  copied: { generators: number; templates: number; removed: number };
+  migrations: Array<{ id: string; description: string }>;
+  files: FileOutcome[];
+  pending: FileOutcome[];
+  conflicts: FileOutcome[];
+  written: boolean;
+}
+
+/** Folders never mirrored: installed or built per machine. */
+const SKIPPED = new Set(["node_modules", ".turbo"]);
+
+function listFiles(dir: string, skip: (relativePath: string) => boolean): string[] {
+  const files: string[] = [];
+  const walk = (current: string) => {
+    if (!existsSync(current)) return;
+    for (const entry of readdirSync(current, { withFileTypes: true })) {
+      const full = join(current, entry.name);
+      const path = relative(dir, full).split(sep).join("/");
+      if (SKIPPED.has(entry.name) || skip(path)) continue;
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** 1. mirror: the writes that make `target` (relative to the root) a copy of `sourceDir`. */
+function mirrorWrites(root: string, tree: Tree, sourceDir: string, target: string, skip: (path: string) => boolean): { writes: FileWrite[]; removed: number } {
+  const source = diskTree(sourceDir);
+  const wanted = listFiles(sourceDir, skip);
+  const writes: FileWrite[] = [];
+  for (const path of wanted) {
+    const content = source.read(path) as string;
+    if (tree.read(`${target}/${path}`) !== content) writes.push({ path: `${target}/${path}`, content });
+  }
+  const keep = new Set(wanted);
+  const stale = listFiles(join(root, target), skip).filter((path) => !keep.has(path));
+  for (const path of stale) writes.push({ path: `${target}/${path}`, content: null });
+  return { writes, removed: stale.length };
+}
+
+/** Hands the upgrade to the source's CLI. An unpacked tarball has no node_modules: it borrows the repository's. */
+function delegate(source: ShipyardSource, root: string, options: UpgradeOptions): number {
+  if (source.temporary && !existsSync(join(source.generatorsDir, "node_modules"))) {
+    symlinkSync(join(root, "node_modules"), join(source.generatorsDir, "node_modules"), "dir");
+  }
+  const args = [join(source.generatorsDir, "dist", "cli", "shipyard.js"), "upgrade", "--from", dirname(source.templatesDir) === source.generatorsDir ? source.generatorsDir : dirname(source.generatorsDir)];
+  if (options.dryRun) args.push("--dry-run");
+  if (options.allowDirty) args.push("--allow-dirty");
+  for (const flag of ["--json"]) if (process.argv.includes(flag)) args.push(flag);
+  const child = spawnSync(process.execPath, args, { cwd: options.cwd, stdio: "inherit" });
+  return child.status ?? 1;
+}
+
+export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | number> {
+  const root = findRepoRoot(options.cwd);
+  recoverInterruptedWrites(root);
+  const source = resolveSource(options.from, options.cwd);
+  try {
+    if (realpathSync(source.generatorsDir) !== realpathSync(generatorDir)) return delegate(source, root, options);
+
+    const disk = diskTree(root);
+    const config = readConfig(root);
+    const packagedTemplates = source.templatesDir.startsWith(source.generatorsDir + sep);
+    // 1. mirror (a published package carries templates/ inside it: they go to templates/, not generators/)
+    const generators = mirrorWrites(root, disk, source.generatorsDir, "generators", (path) => packagedTemplates && (path === "templates" || path.startsWith("templates/")));
+    const templates = mirrorWrites(root, disk, source.templatesDir, "templates", () => false);
+    const copyWrites = [...generators.writes, ...templates.writes];
+    // 2. migrate
+    const units = readUnits(root);
+    const migrations = await pendingMigrations(config);
+    for (const migration of migrations) migration.migrate({ config, units });
+    const newConfig = { ...config, shipyard: source.version, migrations: [...config.migrations, ...migrations.map((migration) => migration.id)] };
+    // 3. update, seen through the copy
+    const plan = planUpdate({
+      root,
+      tree: overlayTree(disk, copyWrites),
+      config: newConfig,
+      units,
+      templatesDir: source.templatesDir,
+      restore: [],
+      version: source.version,
+    });
+    const writes = [...copyWrites, ...plan.writes, configWrite(newConfig)].filter((write) => disk.read(write.path) !== write.content);
+    const result: UpgradeResult = {
+      fromVersion: config.shipyard,
+      toVersion: source.version,
+      copied: { generators: generators.writes.length, templates: templates.writes.length, removed: generators.removed + templates.removed },
+      migrations: migrations.map(({ id, description }) => ({ id, description })),
+      files: plan.files,
+      pending: plan.files.filter(needsAction),
+      conflicts: plan.files.filter((file) => file.outcome === "conflict"),
+      written: false,
+    };
+    if (options.dryRun || writes.length === 0) return result;
+    // 4. write
+    applyWrites(root, writes, options.allowDirty);
+    return { ...result, written: true };
+  } finally {
+    source.dispose();
+  }
+}
