@@ -35,15 +35,21 @@ handlebars.registerHelper({
   constant: (value: unknown) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
 });
 
-const compiled = new Map<string, Handlebars.TemplateDelegate>();
+/** Compiled files per loaded template: an update renders the same template for every package. */
+const compiledByTemplate = new WeakMap<Template, Map<string, Handlebars.TemplateDelegate>>();
 
-function compile(file: string): Handlebars.TemplateDelegate {
-  let template = compiled.get(file);
-  if (!template) {
-    template = handlebars.compile(readFileSync(file, "utf8"), { noEscape: true, strict: true });
-    compiled.set(file, template);
+function compile(template: Template, source: string): Handlebars.TemplateDelegate {
+  let compiled = compiledByTemplate.get(template);
+  if (!compiled) {
+    compiled = new Map();
+    compiledByTemplate.set(template, compiled);
   }
-  return template;
+  let delegate = compiled.get(source);
+  if (!delegate) {
+    delegate = handlebars.compile(readFileSync(join(template.dir, "files", source), "utf8"), { noEscape: true, strict: true });
+    compiled.set(source, delegate);
+  }
+  return delegate;
 }
 
 /** `packages/__name__/src/app.ts` with name=orders -> `packages/orders/src/app.ts`. */
@@ -67,7 +73,7 @@ export function renderTemplate(template: Template, answers: Answers, context: Re
     if (!matchesWhen(spec.when, answers)) continue;
     const path = renderPath(spec.to ?? source, answers);
     try {
-      files.push({ path, content: compile(join(template.dir, "files", source))(data), kind: spec.kind });
+      files.push({ path, content: compile(template, source)(data), kind: spec.kind });
     } catch (error) {
       throw new ShipyardError("TEMPLATE_ERROR", `Template ${template.kind}/files/${source}: ${(error as Error).message}`);
     }
