@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
-import { add } from "../commands/add.js";
-import { update } from "../commands/update.js";
-import { upgrade } from "../commands/upgrade.js";
 import type { RawAnswers } from "../engine/answers.js";
 import { listTemplateKinds, readManifest } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { printAdd, printUpdate, printUpgrade } from "./report.js";
+
+// Commands are imported when chosen: `add` must not pay for the YAML and merge libraries `update` needs.
 import { canPrompt, runCli } from "./run.js";
 
 /** The templates of the repository around the working directory; none outside a repository. */
@@ -46,6 +45,7 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
           if (args[index] !== undefined) given[spec.name] = args[index];
         });
         for (const spec of manifest.answers) if (!spec.positional && flags[spec.name] !== undefined) given[spec.name] = flags[spec.name];
+        const { add } = await import("../commands/add.js");
         const result = await add({
           cwd: process.cwd(),
           kind,
@@ -80,7 +80,8 @@ await runCli("shipyard", async () => {
     .option("--json", "print the outcome of every file as JSON")
     .option("--allow-dirty", "update files that have uncommitted changes")
     .option("--restore <file...>", "bring back managed files you deleted")
-    .action((flags: { dryRun?: boolean; check?: boolean; json?: boolean; allowDirty?: boolean; restore?: string[] }) => {
+    .action(async (flags: { dryRun?: boolean; check?: boolean; json?: boolean; allowDirty?: boolean; restore?: string[] }) => {
+      const { update } = await import("../commands/update.js");
       const result = update({
         cwd: process.cwd(),
         dryRun: Boolean(flags.dryRun),
@@ -99,6 +100,7 @@ await runCli("shipyard", async () => {
     .option("--json", "print the result as JSON")
     .option("--allow-dirty", "change files that have uncommitted changes")
     .action(async (flags: { from: string; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+      const { upgrade } = await import("../commands/upgrade.js");
       const result = await upgrade({ cwd: process.cwd(), from: flags.from, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
       if (typeof result === "number") {
         exitCode = result;

@@ -1,0 +1,288 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
+import { renderString, renderTemplate } from "../engine/render.js";
+import { loadTemplate, type Template } from "../engine/template.js";
+import { type FileWrite, writeAtomically } from "../engine/transaction.js";
+import { ShipyardError } from "../errors.js";
+import { type GitOutcome, initialCommit } from "../git.js";
+import { type InstallResult, npmInstall, startedFrom } from "../install.js";
+import { shippedMigrationIds } from "../migrations/index.js";
+import { configWrite, unitWrites } from "../state/store.js";
+import { bundledTemplatesDir, generatorDir, generatorVersion } from "../workspace.js";
+import { add } from "./add.js";
+import { checkTarget, displayPath, Footprint, type Target } from "./create/target.js";
+
+/**
+ * `npm create shipyard`: a new repository of the same shape as Shipyard's own, in one transaction-like run.
+ *
+ *   1. answers   flags, else prompts on a terminal, else defaults under --yes, else an error naming the flag;
+ *                all validated (and the target checked) before anything touches the disk
+ *   2. plan      the root files rendered from templates/monorepo, generators/ and templates/ copied from the
+ *                running package, .shipyard/ (config and the `_monorepo` unit with its merge bases)
+ *   3. write     one atomic write of the plan, then the first service through `add` (as `shipyard add service`)
+ *   4. install   npm install;  5. git   init + one commit
+ * A failure or a signal in 3-5 takes back what the run added: the directory when it created it, else exactly the
+ * files and folders it added.
+ */
+export interface CreateOptions {
+  cwd: string;
+  dir: string | undefined;
+  scope: string | undefined;
+  /** A name, false for --no-service, undefined when not given. */
+  service: string | false | undefined;
+  yes: boolean;
+  /** A person at a terminal can be asked for what is missing. */
+  interactive: boolean;
+  install: boolean;
+  git: boolean;
+  force: boolean;
+  /** npm_config_user_agent: which package manager started us. */
+  userAgent: string | undefined;
+}
+
+/** How the command shows progress; the CLI decides what it looks like (spinner on a terminal, lines otherwise). */
+export interface Progress {
+  note(text: string): void;
+  task(text: string): { succeed(text: string): void; fail(text: string): void };
+}
+
+export interface CreateResult {
+  root: string;
+  /** The directory as the user would `cd` into it. */
+  shown: string;
+  name: string;
+  scope: string;
+  service: { name: string; directory: string; answers: Answers } | undefined;
+  files: number;
+  install: InstallResult | undefined;
+  git: GitOutcome | undefined;
+  /** Set when a package manager other than npm started us. */
+  startedFrom: string | undefined;
+}
+
+/** The id of the root files' unit in .shipyard/units: npm names cannot start with `_`, so no package can take it. */
+export const MONOREPO_UNIT = "_monorepo";
+export const MONOREPO_TEMPLATE = "monorepo";
+export const DEFAULT_DIR = "my-platform";
+export const DEFAULT_SERVICE = "api";
+
+/** `My Platform` -> `my-platform`: a valid npm name (and scope) from a directory name. */
+export function nameFromDirectory(path: string): string {
+  const name = basename(path)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .replace(/[-._]+$/, "")
+    .slice(0, 100);
+  return name || DEFAULT_DIR;
+}
+
+/** Folders of the generator package that are not copied: per machine (installed, cached) or not shipped (tests). */
+const NOT_COPIED_ANYWHERE = new Set(["node_modules", ".turbo", ".DS_Store"]);
+const NOT_COPIED_AT_TOP = new Set(["test", "templates"]);
+
+/** `from` as writes under `to`: what the published package holds (no source maps, tarballs or tests). */
+function copyWrites(from: string, to: string, skipAtTop: Set<string>): FileWrite[] {
+  const writes: FileWrite[] = [];
+  const walk = (dir: string, relative: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (NOT_COPIED_ANYWHERE.has(entry.name) || (relative === "" && skipAtTop.has(entry.name))) continue;
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(join(dir, entry.name), path);
+      else if (entry.isFile() && !/\.(map|tgz)$/.test(entry.name)) writes.push({ path: `${to}/${path}`, content: readFileSync(join(dir, entry.name), "utf8") });
+    }
+  };
+  walk(from, "");
+  return writes;
+}
+
+interface Resolved {
+  target: Target;
+  scope: string;
+  service: { template: Template; answers: Answers } | undefined;
+}
+
+/** 1. answers: everything known and valid, or an error, before the disk is touched. */
+async function resolveInput(options: CreateOptions, templatesDir: string): Promise<Resolved> {
+  let dir = options.dir?.trim() || undefined;
+  let scope = options.scope;
+  let service = options.service;
+  const ask = options.interactive && !options.yes;
+  if (ask && (dir === undefined || scope === undefined || service === undefined)) {
+    const { askCreate } = await import("./create/questions.js");
+    ({ dir, scope, service } = await askCreate(
+      { ...(dir === undefined ? {} : { dir }), ...(scope === undefined ? {} : { scope }), ...(service === undefined ? {} : { service }) },
+      {
+        dir: DEFAULT_DIR,
+        service: DEFAULT_SERVICE,
+        scopeFor: (typed) => nameFromDirectory(join(options.cwd, typed)),
+        checkDir: (typed) => void checkTarget(options.cwd, typed, options.force),
+      },
+    ));
+  } else if (!options.yes) {
+    const missing = [
+      dir === undefined ? "[dir] (where to create it)" : "",
+      scope === undefined ? "--scope <scope>" : "",
+      service === undefined ? "--service <name> (or --no-service)" : "",
+    ].filter(Boolean);
+    if (missing.length > 0) {
+      throw new ShipyardError(
+        "MISSING_ANSWER",
+        `Missing ${missing.join(", ")}, and there is no terminal to ask.`,
+        `Pass ${missing.length > 1 ? "them" : "it"}, or --yes to take the defaults (directory ${DEFAULT_DIR}, the scope from the directory name, service ${DEFAULT_SERVICE}).`,
+      );
+    }
+  }
+  dir ??= DEFAULT_DIR;
+  const target = checkTarget(options.cwd, dir, options.force);
+  const validScope = validateScope(scope ?? nameFromDirectory(target.root));
+  service ??= DEFAULT_SERVICE;
+  if (service === false) return { target, scope: validScope, service: undefined };
+  const name = validatePackageNameAnswer(service.trim(), validScope, "--service");
+  const template = loadTemplate(templatesDir, "service");
+  // A new repository has no libraries for the service to use yet.
+  let given: RawAnswers = { name, uses: [] };
+  if (ask) {
+    const { askMissing } = await import("../prompts.js");
+    given = await askMissing(template.answers, given, validScope);
+  }
+  return { target, scope: validScope, service: { template, answers: resolveAnswers(template, given, validScope, true) } };
+}
+
+/** 2. plan: every write of the root unit, the copies and the state. */
+function planRoot(resolved: Resolved, templatesDir: string, version: string): { writes: FileWrite[]; name: string } {
+  const template = loadTemplate(templatesDir, MONOREPO_TEMPLATE);
+  const name = nameFromDirectory(resolved.target.root);
+  // The root's Node.js (.nvmrc, root CI) follows the first service's, so both start on the same major.
+  const given: RawAnswers = { name, ...(resolved.service ? { node: resolved.service.answers.node } : {}) };
+  const answers = resolveAnswers(template, given, resolved.scope, true);
+  const files = renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version });
+  const record = { template: MONOREPO_TEMPLATE, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
+  return {
+    name,
+    writes: [
+      ...files.map(({ path, content }) => ({ path, content })),
+      ...copyWrites(generatorDir, "generators", NOT_COPIED_AT_TOP),
+      ...copyWrites(templatesDir, "templates", new Set()),
+      configWrite({ shipyard: version, scope: resolved.scope, migrations: shippedMigrationIds() }),
+      ...unitWrites(MONOREPO_UNIT, record, files),
+    ],
+  };
+}
+
+/** Among existing files (--force), none may be overwritten: the root's nor the first service's. */
+function refuseOverwrites(resolved: Resolved, writes: FileWrite[], version: string, cwd: string): void {
+  const { root } = resolved.target;
+  const paths = writes.map((write) => write.path);
+  if (resolved.service) {
+    const { template, answers } = resolved.service;
+    paths.push(renderString(template.directory, answers));
+    for (const file of renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version })) paths.push(file.path);
+  }
+  const taken = paths.filter((path) => existsSync(join(root, path)));
+  if (taken.length > 0) {
+    const listed = taken.length > 5 ? `${taken.slice(0, 5).join(", ")} and ${taken.length - 5} more` : taken.join(", ");
+    throw new ShipyardError(
+      "ALREADY_EXISTS",
+      `Would overwrite ${listed} in ${displayPath(cwd, root)}: nothing was written.`,
+      "Move them away, or choose another directory.",
+    );
+  }
+}
+
+export async function create(options: CreateOptions, progress: Progress): Promise<CreateResult> {
+  const templatesDir = bundledTemplatesDir();
+  const version = generatorVersion();
+  const resolved = await resolveInput(options, templatesDir);
+  const { target } = resolved;
+  const { writes, name } = planRoot(resolved, templatesDir, version);
+  if (!target.creates && readdirSync(target.root).length > 0) refuseOverwrites(resolved, writes, version, options.cwd);
+
+  const manager = startedFrom(options.userAgent);
+  const foreign = manager && manager !== "npm" ? manager : undefined;
+  if (foreign) {
+    progress.note(`Started from ${foreign}, but a Shipyard repository is a set of npm workspaces: it uses npm and package-lock.json.`);
+  }
+
+  // 3-5, undone on failure or signal.
+  const footprint = new Footprint(target);
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signalled = signal;
+    controller.abort();
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+  let step = "writing the files";
+  const checkpoint = () => {
+    if (signalled) throw new ShipyardError("INTERRUPTED", `Interrupted (${signalled}).`);
+  };
+  try {
+    if (target.creates) mkdirSync(target.root, { recursive: true });
+    for (const write of writes) footprint.claim(write.path);
+    writeAtomically(target.root, writes);
+    checkpoint();
+
+    let service: CreateResult["service"];
+    if (resolved.service) {
+      step = `adding the service ${resolved.service.answers.name}`;
+      const addOptions = { cwd: target.root, kind: "service", given: resolved.service.answers, yes: true, interactive: false };
+      if (!target.creates) {
+        const planned = await add({ ...addOptions, dryRun: true });
+        const record = { template: planned.kind, answers: planned.answers, files: {} };
+        for (const path of [...planned.files.map((file) => file.path), ...unitWrites(planned.name, record, planned.files).map((write) => write.path)]) {
+          footprint.claim(path);
+        }
+      }
+      const added = await add({ ...addOptions, dryRun: false });
+      service = { name: added.name, directory: added.directory, answers: added.answers };
+    }
+    checkpoint();
+
+    let install: InstallResult | undefined;
+    if (options.install) {
+      step = "npm install";
+      footprint.claim("node_modules");
+      footprint.claim("package-lock.json");
+      const task = progress.task("Installing dependencies (npm install)");
+      try {
+        install = await npmInstall(target.root, controller.signal);
+      } catch (error) {
+        task.fail(signalled ? "Installing dependencies: interrupted" : "Installing dependencies: failed");
+        throw error;
+      }
+      task.succeed(`Installed dependencies in ${(install.ms / 1000).toFixed(1)} s${install.summary ? ` (${install.summary})` : ""}`);
+    }
+    checkpoint();
+
+    let git: GitOutcome | undefined;
+    if (options.git) {
+      step = "the initial git commit";
+      git = await initialCommit(target.root, `Initial commit from create-shipyard ${version}`, controller.signal, () => footprint.claim(".git"));
+    }
+    checkpoint();
+
+    return {
+      root: target.root,
+      shown: displayPath(options.cwd, target.root),
+      name,
+      scope: resolved.scope,
+      service,
+      files: writes.length + (service ? 1 : 0),
+      install,
+      git,
+      startedFrom: foreign,
+    };
+  } catch (error) {
+    const undone = footprint.removeAll(options.cwd);
+    if (signalled) throw new ShipyardError("INTERRUPTED", `Interrupted (${signalled}) during ${step}: ${undone}.`);
+    if (error instanceof ShipyardError) throw new ShipyardError(error.code, `${error.message.replace(/\.$/, "")}; ${undone}.`, error.hint);
+    throw error;
+  } finally {
+    for (const signal of signals) process.removeListener(signal, onSignal);
+  }
+}

@@ -1,0 +1,73 @@
+import { validatePackageNameAnswer, validateScope } from "../../engine/answers.js";
+
+export interface CreateAnswers {
+  dir: string;
+  scope: string;
+  /** The first service's name, or false for none. */
+  service: string | false;
+}
+
+export interface CreateDefaults {
+  dir: string;
+  scopeFor(dir: string): string;
+  service: string;
+  /** Throws (a ShipyardError with the reason) when `dir` cannot take the new repository. */
+  checkDir(dir: string): void;
+}
+
+const messageOf = (check: () => void): true | string => {
+  try {
+    check();
+    return true;
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+/**
+ * Asks, on a terminal, for what `create` was not given: the directory, the scope and the first service. Answers are
+ * checked as they are typed, by the same validators the flags go through. inquirer is imported only here and only
+ * when a question is shown (see prompts.ts, which asks a template's own answers the same way).
+ */
+export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateDefaults): Promise<CreateAnswers> {
+  const { default: inquirer } = await import("inquirer");
+  type Raw = { dir?: string; scope?: string; withService?: boolean; service?: string };
+  const dirOf = (answers: Raw) => (given.dir ?? answers.dir ?? defaults.dir).trim();
+  const scopeOf = (answers: Raw) => given.scope ?? answers.scope ?? defaults.scopeFor(dirOf(answers));
+  const questions = [
+    {
+      type: "input" as const,
+      name: "dir",
+      message: "Where should the repository be created?",
+      default: defaults.dir,
+      when: () => given.dir === undefined,
+      validate: (value: string) => (value.trim() ? messageOf(() => defaults.checkDir(value.trim())) : "Type a directory name (. for this one)."),
+    },
+    {
+      type: "input" as const,
+      name: "scope",
+      message: "npm scope of its packages (@scope/name)",
+      default: (answers: Raw) => defaults.scopeFor(dirOf(answers)),
+      when: () => given.scope === undefined,
+      validate: (value: string) => messageOf(() => validateScope(value)),
+    },
+    {
+      type: "confirm" as const,
+      name: "withService",
+      message: "Create a first service?",
+      default: true,
+      when: () => given.service === undefined,
+    },
+    {
+      type: "input" as const,
+      name: "service",
+      message: "Its name",
+      default: defaults.service,
+      when: (answers: Raw) => given.service === undefined && answers.withService === true,
+      validate: (value: string, answers?: Raw) => messageOf(() => validatePackageNameAnswer(value.trim(), validateScope(scopeOf(answers ?? {})), "--service")),
+    },
+  ];
+  const answers = (await inquirer.prompt(questions as never)) as Raw;
+  const service = given.service !== undefined ? given.service : answers.withService ? (answers.service ?? defaults.service).trim() : false;
+  return { dir: dirOf(answers), scope: validateScope(scopeOf(answers)), service };
+}

@@ -1,0 +1,75 @@
+import { spawn } from "node:child_process";
+import { ShipyardError } from "./errors.js";
+
+/** Package managers people start `create` from; a Shipyard repository is installed with npm whatever started it. */
+export function startedFrom(userAgent: string | undefined): "npm" | "pnpm" | "yarn" | "bun" | undefined {
+  const name = userAgent?.split("/")[0];
+  return name === "npm" || name === "pnpm" || name === "yarn" || name === "bun" ? name : undefined;
+}
+
+/**
+ * The npm to run: the one that started us when it did (`npm create`, `npx`: same version, no PATH lookup),
+ * otherwise `npm` from the PATH.
+ */
+function npmCommand(args: string[]): { command: string; args: string[]; shell: boolean } {
+  const execPath = process.env.npm_execpath;
+  if (startedFrom(process.env.npm_config_user_agent) === "npm" && execPath && /npm-cli\.c?js$/.test(execPath)) {
+    return { command: process.execPath, args: [execPath, ...args], shell: false };
+  }
+  return { command: "npm", args, shell: process.platform === "win32" };
+}
+
+/** The lines of npm's output that say why it failed (without the "npm error" prefix and the log-file pointer). */
+function npmErrorSummary(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .filter((line) => /^npm (error|ERR!)/.test(line))
+    .map((line) => line.replace(/^npm (error|ERR!)\s*/, "").trim())
+    .filter((line) => line && !/complete log of this run|^\/.*\.log$/i.test(line));
+  return lines.slice(0, 2).join(" ") || stderr.trim().split(/\r?\n/).slice(-1)[0] || "no output";
+}
+
+export interface InstallResult {
+  ms: number;
+  /** npm's own summary, e.g. "added 312 packages in 41s". */
+  summary: string | undefined;
+}
+
+/** `npm install` in `cwd`, output captured (shown only when it fails). Aborting the signal stops npm. */
+export function npmInstall(cwd: string, signal: AbortSignal): Promise<InstallResult> {
+  const started = performance.now();
+  const npm = npmCommand(["install", "--no-audit", "--no-fund"]);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(npm.command, npm.args, { cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], shell: npm.shell, signal });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout = (stdout + chunk.toString("utf8")).slice(-64 * 1024);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-64 * 1024);
+    });
+    child.once("error", (error) => {
+      if ((error as { name?: string }).name === "AbortError") {
+        reject(new ShipyardError("INTERRUPTED", "Interrupted during npm install."));
+      } else {
+        reject(new ShipyardError("INSTALL_FAILED", `Could not run npm install: ${error.message}.`, "Is npm on the PATH?"));
+      }
+    });
+    child.once("close", (code, signalName) => {
+      if (signal.aborted) return; // reported by the "error" event
+      if (code === 0) {
+        const summary = stdout.match(/(added|changed|up to date)[^\n]*/)?.[0]?.trim();
+        resolvePromise({ ms: performance.now() - started, summary });
+        return;
+      }
+      reject(
+        new ShipyardError(
+          "INSTALL_FAILED",
+          `npm install failed (${code === null ? `killed by ${signalName}` : `exit code ${code}`}): ${npmErrorSummary(stderr)}`,
+          "Fix the cause and run create again, or pass --no-install and run npm install yourself.",
+        ),
+      );
+    });
+  });
+}
