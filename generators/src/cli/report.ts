@@ -1,6 +1,7 @@
 import type { AddResult } from "../commands/add.js";
 import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
+import type { UseResult } from "../commands/use.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
 /** How results look to a person (or, with --json, to a script). Commands compute; this file only prints. */
@@ -76,4 +77,13 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   const summary = `${result.pending.length} files to change, ${result.conflicts.length} conflicts`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
+}
+
+export function printUse(result: UseResult, library: string, into: string): void {
+  if (result.alreadyUsed) {
+    process.stdout.write(`${into} already uses ${library}: nothing to do.\n`);
+    return;
+  }
+  printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
+  process.stdout.write(result.written ? `${into} now uses ${library}. Run \`npm install\` to link it.\n` : "Dry run, nothing written.\n");
 }

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { RawAnswers } from "../engine/answers.js";
 import { listTemplateKinds, readManifest } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
-import { printAdd, printUpdate, printUpgrade } from "./report.js";
+import { printAdd, printUpdate, printUpgrade, printUse } from "./report.js";
 
 // Commands are imported when chosen: `add` must not pay for the YAML and merge libraries `update` needs.
 import { canPrompt, runCli } from "./run.js";
@@ -91,6 +91,19 @@ await runCli("shipyard", async () => {
       });
       printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check) });
       exitCode = result.conflicts.length > 0 || (flags.check && result.pending.length > 0) ? 1 : 0;
+    });
+  program
+    .command("use")
+    .description("make a package use a workspace library (dependency, CI paths, Docker build)")
+    .argument("<library>", "the library to use")
+    .requiredOption("--in <package>", "the service or library that uses it")
+    .option("--dry-run", "print what would change, write nothing")
+    .option("--allow-dirty", "change files that have uncommitted changes")
+    .action(async (library: string, flags: { in: string; dryRun?: boolean; allowDirty?: boolean }) => {
+      const { use } = await import("../commands/use.js");
+      const result = use({ cwd: process.cwd(), library, into: flags.in, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      printUse(result, library, flags.in);
+      exitCode = result.files.some((file) => file.outcome === "conflict") ? 1 : 0;
     });
   program
     .command("upgrade")

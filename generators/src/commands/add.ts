@@ -5,7 +5,8 @@ import { type PlannedFile, renderString, renderTemplate } from "../engine/render
 import { loadTemplate } from "../engine/template.js";
 import { writeAtomically } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
-import { readConfig, unitExists, unitWrites } from "../state/store.js";
+import { checkReferences } from "../state/references.js";
+import { readConfig, readUnits, unitExists, unitWrites } from "../state/store.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 
 export interface AddOptions {
@@ -45,6 +46,7 @@ export async function planAdd(options: AddOptions): Promise<Omit<AddResult, "wri
   if (unitExists(root, name) || existsSync(join(root, directory))) {
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
+  checkReferences(template, name, answers, readUnits(root));
   const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
   const taken = files.filter((file) => existsSync(join(root, file.path)));
   if (taken.length > 0) {

@@ -54,6 +54,7 @@ export interface CreateResult {
   name: string;
   scope: string;
   service: { name: string; directory: string; answers: Answers } | undefined;
+  /** Files written, state included. */
   files: number;
   install: InstallResult | undefined;
   git: GitOutcome | undefined;
@@ -227,6 +228,7 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     writeAtomically(target.root, writes);
     checkpoint();
 
+    let written = writes.length;
     let service: CreateResult["service"];
     if (resolved.service) {
       step = `adding the service ${resolved.service.answers.name}`;
@@ -240,6 +242,8 @@ export async function create(options: CreateOptions, progress: Progress): Promis
       }
       const added = await add({ ...addOptions, dryRun: false });
       service = { name: added.name, directory: added.directory, answers: added.answers };
+      // its files, its unit record and a merge base for every file that is not a seed
+      written += added.files.length + 1 + added.files.filter((file) => file.kind !== "seed").length;
     }
     checkpoint();
 
@@ -272,7 +276,7 @@ export async function create(options: CreateOptions, progress: Progress): Promis
       name,
       scope: resolved.scope,
       service,
-      files: writes.length + (service ? 1 : 0),
+      files: written,
       install,
       git,
       startedFrom: foreign,

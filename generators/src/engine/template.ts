@@ -19,6 +19,8 @@ interface AnswerCommon {
   /** The answer is the command's positional argument (`shipyard add service <name>`). */
   positional?: boolean;
   default?: string | number | string[];
+  /** For lists of package names: each must be an existing unit made from this template (e.g. "library"). */
+  of?: string;
 }
 export type AnswerSpec = AnswerCommon &
   (

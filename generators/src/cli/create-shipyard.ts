@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { type CreateResult, create, type Progress } from "../commands/create.js";
+import { ShipyardError } from "../errors.js";
+import { generatorVersion } from "../workspace.js";
+import { canPrompt, runCli } from "./run.js";
+
+/** Progress on a terminal: a spinner with the elapsed time (ora, loaded only then). Elsewhere: plain lines. */
+async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress> {
+  const ora = tty && willInstall ? (await import("ora")).default : undefined;
+  const seconds = (since: number) => `${Math.round((performance.now() - since) / 1000)} s`;
+  return {
+    note: (text) => process.stdout.write(`${text}\n`),
+    task(text) {
+      const started = performance.now();
+      if (ora) {
+        const spinner = ora({ text, stream: process.stdout }).start();
+        const timer = setInterval(() => (spinner.text = `${text} ${seconds(started)}`), 1000);
+        return {
+          succeed: (done) => (clearInterval(timer), spinner.succeed(done)),
+          fail: (failed) => (clearInterval(timer), spinner.fail(failed)),
+        };
+      }
+      process.stdout.write(`${text}...\n`);
+      // A long silent step in a CI log looks stuck: say it is still going.
+      const timer = setInterval(() => process.stdout.write(`  still working (${seconds(started)})\n`), 30_000);
+      timer.unref();
+      return {
+        succeed: (done) => (clearInterval(timer), process.stdout.write(`${done}\n`)),
+        fail: (failed) => (clearInterval(timer), process.stderr.write(`${failed}\n`)),
+      };
+    },
+  };
+}
+
+/** A directory as a shell word: `my platform` -> `'my platform'`. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+function printCreated(result: CreateResult): void {
+  const out: string[] = [];
+  const service = result.service;
+  out.push(
+    `\nCreated ${result.shown}: a Shipyard monorepo (scope @${result.scope}, ${result.files} files)` +
+      (service ? ` with the service ${service.name} in ${service.directory}.` : ", no service yet."),
+  );
+  if (result.git?.status === "committed") out.push(`Git: one initial commit on ${result.git.branch}.`);
+  else if (result.git?.status === "skipped") out.push(`Git: no repository made (${result.git.reason}); the files are not committed.`);
+  else if (result.git?.status === "uncommitted") {
+    out.push(`Git: repository made, files left uncommitted (${result.git.reason}). Then: git add --all && git commit -m "Initial commit"`);
+  }
+
+  const steps: Array<[string, string]> = [];
+  if (result.shown !== ".") steps.push([`cd ${shellWord(result.shown)}`, ""]);
+  if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
+  steps.push(["npm test", "build and test every package (turbo)"]);
+  if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
+  steps.push(["npx shipyard add service <name>", service ? "add another service" : "add a service"]);
+  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
+  out.push("\nNext steps:");
+  for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);
+
+  const appVariable = service ? `CLEVER_APP_ID_${service.name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}` : "CLEVER_APP_ID_<SERVICE>";
+  out.push(
+    "\nDeploys: push to GitHub (git remote add origin <url> && git push -u origin main). Each service's workflow" +
+      "\ntests it and, on main, deploys it to Clever Cloud once the secrets CLEVER_TOKEN and CLEVER_SECRET and the" +
+      `\nvariable ${appVariable} are set (Settings > Secrets and variables > Actions). README.md tells more.\n`,
+  );
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+await runCli("create-shipyard", async () => {
+  const program = new Command("create-shipyard")
+    .description("Create a Shipyard monorepo: npm workspaces, turbo, a first TypeScript service, CI and Clever Cloud deploys.")
+    .argument("[dir]", "where to create it: . for the current directory; created if missing")
+    .option("-y, --yes", "take the default for everything not given (no questions)")
+    .option("--service <name>", "the first service's name (default: api)")
+    .option("--no-service", "create no service")
+    .option("--scope <scope>", "npm scope of the packages, @scope/name (default: from the directory name)")
+    .option("--no-install", "do not run npm install")
+    .option("--no-git", "do not make a git repository and its first commit")
+    .option("--force", "allow a non-empty directory (no existing file is ever overwritten)")
+    .version(generatorVersion(), "-v, --version")
+    .addHelpText("after", "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n")
+    .showHelpAfterError()
+    .exitOverride();
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+    if (code?.startsWith("commander.")) return 2;
+    throw error;
+  }
+  const flags = program.opts<{ yes?: boolean; service?: string | false; scope?: string; install: boolean; git: boolean; force?: boolean }>();
+  const tty = Boolean(process.stdout.isTTY);
+  try {
+    const result = await create(
+      {
+        cwd: process.cwd(),
+        dir: program.args[0],
+        scope: flags.scope,
+        service: flags.service,
+        yes: Boolean(flags.yes),
+        interactive: canPrompt(),
+        install: flags.install,
+        git: flags.git,
+        force: Boolean(flags.force),
+        userAgent: process.env.npm_config_user_agent,
+      },
+      await progressFor(tty, flags.install),
+    );
+    printCreated(result);
+    return 0;
+  } catch (error) {
+    if (error instanceof ShipyardError && error.code === "INTERRUPTED") {
+      process.stderr.write(`create-shipyard: ${error.message}\n`);
+      return 130;
+    }
+    throw error;
+  }
+});

@@ -1,0 +1,59 @@
+import { loadTemplate } from "../engine/template.js";
+import { recoverInterruptedWrites } from "../engine/transaction.js";
+import { ShipyardError } from "../errors.js";
+import { applyWrites } from "../state/apply.js";
+import { checkReferences } from "../state/references.js";
+import { readConfig, readUnits } from "../state/store.js";
+import { diskTree } from "../state/tree.js";
+import { type FileOutcome, planUpdate } from "../state/update-plan.js";
+import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+
+export interface UseOptions {
+  cwd: string;
+  library: string;
+  into: string;
+  dryRun: boolean;
+  allowDirty: boolean;
+}
+
+export interface UseResult {
+  files: FileOutcome[];
+  written: boolean;
+  alreadyUsed: boolean;
+}
+
+/**
+ * `shipyard use <lib> --in <pkg>`: adds the library to the package's recorded `uses` answer and re-renders that
+ * package through the update planner, so the dependency, the CI path filters and everything else a template
+ * derives from `uses` change together, and the user's own edits to those files are merged, not overwritten.
+ */
+export function use(options: UseOptions): UseResult {
+  const root = findRepoRoot(options.cwd);
+  recoverInterruptedWrites(root);
+  const units = readUnits(root);
+  const target = units.find((unit) => unit.id === options.into);
+  if (!target) {
+    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !unit.id.startsWith("_")).map((unit) => unit.id).join(", ") || "none"}.`);
+  }
+  const templatesDir = repoTemplatesDir(root);
+  const template = loadTemplate(templatesDir, target.template);
+  if (!template.answers.some((spec) => spec.name === "uses" && spec.of)) {
+    throw new ShipyardError("USAGE", `A ${target.template} cannot use libraries (its template has no "uses" answer).`);
+  }
+  const current = Array.isArray(target.answers.uses) ? target.answers.uses : [];
+  if (current.includes(options.library)) return { files: [], written: false, alreadyUsed: true };
+  const answers = { ...target.answers, uses: [...current, options.library] };
+  checkReferences(template, target.id, answers, units);
+  const plan = planUpdate({
+    root,
+    tree: diskTree(root),
+    config: readConfig(root),
+    units: [{ ...target, answers }],
+    templatesDir,
+    restore: [],
+    version: generatorVersion(),
+  });
+  if (options.dryRun) return { files: plan.files, written: false, alreadyUsed: false };
+  applyWrites(root, plan.writes, options.allowDirty);
+  return { files: plan.files, written: true, alreadyUsed: false };
+}
