@@ -1,4 +1,5 @@
 import type { AddResult } from "../commands/add.js";
+import type { DoctorResult } from "../commands/doctor.js";
 import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
@@ -86,4 +87,18 @@ export function printUse(result: UseResult, library: string, into: string): void
   }
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
   process.stdout.write(result.written ? `${into} now uses ${library}. Run \`npm install\` to link it.\n` : "Dry run, nothing written.\n");
+}
+
+const MARK = { ok: "ok     ", warning: "warning", error: "ERROR  " } as const;
+
+export function printDoctor(result: DoctorResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  for (const check of result.checks) {
+    process.stdout.write(`${MARK[check.status]}  ${check.message}\n`);
+    if (check.fix) process.stdout.write(`         fix: ${check.fix}\n`);
+  }
+  process.stdout.write(`\n${result.errors} errors, ${result.warnings} warnings.\n`);
 }

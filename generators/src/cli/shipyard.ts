@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { RawAnswers } from "../engine/answers.js";
 import { listTemplateKinds, readManifest } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
-import { printAdd, printUpdate, printUpgrade, printUse } from "./report.js";
+import { printAdd, printDoctor, printUpdate, printUpgrade, printUse } from "./report.js";
 
 // Commands are imported when chosen: `add` must not pay for the YAML and merge libraries `update` needs.
 import { canPrompt, runCli } from "./run.js";
@@ -104,6 +104,16 @@ await runCli("shipyard", async () => {
       const result = use({ cwd: process.cwd(), library, into: flags.in, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
       printUse(result, library, flags.in);
       exitCode = result.files.some((file) => file.outcome === "conflict") ? 1 : 0;
+    });
+  program
+    .command("doctor")
+    .description("check this machine and repository: tools, deploy configs, templates in sync")
+    .option("--json", "print the checks as JSON")
+    .action(async (flags: { json?: boolean }) => {
+      const { doctor } = await import("../commands/doctor.js");
+      const result = doctor(process.cwd());
+      printDoctor(result, Boolean(flags.json));
+      exitCode = result.errors > 0 ? 1 : 0;
     });
   program
     .command("upgrade")

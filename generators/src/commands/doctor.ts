@@ -1,0 +1,30 @@
+import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
+import { readUnits } from "../state/store.js";
+import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+
+export interface DoctorResult {
+  checks: CheckResult[];
+  errors: number;
+  warnings: number;
+}
+
+/** Runs every check, in the order a newcomer would fix things: tools first, then the repository. */
+export function doctor(cwd: string): DoctorResult {
+  const root = findRepoRoot(cwd);
+  const context = { root, units: readUnits(root), templatesDir: repoTemplatesDir(root), version: generatorVersion(), env: process.env };
+  const checks = [
+    ...checkNode(context),
+    checkNpm(context),
+    checkGit(context),
+    checkContainers(context),
+    checkCleverTools(context),
+    ...checkDeployConfigs(context),
+    checkAppVariables(context),
+    checkTemplatesInSync(context),
+  ];
+  return {
+    checks,
+    errors: checks.filter((check) => check.status === "error").length,
+    warnings: checks.filter((check) => check.status === "warning").length,
+  };
+}

@@ -1,0 +1,201 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { readConfig, type Unit } from "../state/store.js";
+import { diskTree } from "../state/tree.js";
+import { needsAction, planUpdate } from "../state/update-plan.js";
+import { buildsBeforeInstall, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
+
+/**
+ * The checks of `shipyard doctor`, one function each. A check never throws: it says ok, warning (works, but
+ * something a user will want to know) or error (something will fail: a build, a deploy, a CI run), and how to fix it.
+ */
+export type Status = "ok" | "warning" | "error";
+
+export interface CheckResult {
+  check: string;
+  status: Status;
+  message: string;
+  fix?: string;
+}
+
+export interface DoctorContext {
+  root: string;
+  units: Unit[];
+  templatesDir: string;
+  version: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
+const warning = (check: string, message: string, fix: string): CheckResult => ({ check, status: "warning", message, fix });
+const error = (check: string, message: string, fix: string): CheckResult => ({ check, status: "error", message, fix });
+
+function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 15_000 });
+  return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() };
+}
+
+function readJson(path: string): Record<string, any> | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Minimum version of a `>=x.y` range (the form Shipyard's own engines use). */
+function minimum(range: string | undefined): [number, number] | undefined {
+  const match = range?.match(/>=\s*(\d+)(?:\.(\d+))?/);
+  return match ? [Number(match[1]), Number(match[2] ?? 0)] : undefined;
+}
+
+const atLeast = (version: string, min: [number, number]) => {
+  const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
+  return major > min[0] || (major === min[0] && minor >= min[1]);
+};
+
+const services = (context: DoctorContext) => context.units.filter((unit) => unit.template === "service");
+
+export function checkNode(context: DoctorContext): CheckResult[] {
+  const generator = readJson(join(context.root, "generators", "package.json"));
+  const min = minimum(generator?.engines?.node);
+  const local = process.versions.node;
+  const results = [
+    min && !atLeast(local, min)
+      ? error("node", `Node.js ${local} is older than Shipyard needs (${generator?.engines?.node}).`, "Install a current LTS from https://nodejs.org or with nvm.")
+      : ok("node", `Node.js ${local}`),
+  ];
+  const localMajor = Number(local.split(".")[0]);
+  const majors = new Set(services(context).map((unit) => Number(unit.answers.node)));
+  const others = [...majors].filter((major) => major !== localMajor);
+  if (others.length > 0) {
+    results.push(
+      warning(
+        "node",
+        `Services are built and deployed with Node.js ${others.join(", ")}, this machine runs ${localMajor}: tests here may pass where production fails.`,
+        `nvm install ${others[0]} && nvm use ${others[0]} (the repository's .nvmrc names the version).`,
+      ),
+    );
+  }
+  return results;
+}
+
+export function checkNpm(context: DoctorContext): CheckResult {
+  const npm = run("npm", ["--version"], context.root);
+  if (!npm.ok) return error("npm", "npm is not installed.", "It comes with Node.js: reinstall Node.js from https://nodejs.org.");
+  const min = minimum(readJson(join(context.root, "package.json"))?.engines?.npm);
+  if (min && !atLeast(npm.output, min)) return error("npm", `npm ${npm.output} is older than the repository needs (>=${min.join(".")}).`, "npm install --global npm@latest");
+  return ok("npm", `npm ${npm.output}`);
+}
+
+export function checkGit(context: DoctorContext): CheckResult {
+  const git = run("git", ["--version"], context.root);
+  if (!git.ok) return error("git", "git is not installed.", "Install git (https://git-scm.com), then: git init");
+  const remote = run("git", ["remote", "-v"], context.root);
+  if (!remote.ok) return warning("git", "This folder is not a git repository.", "git init && git add -A && git commit -m 'Start'");
+  if (remote.output === "") return warning("git", "No git remote: CI and deploys run on GitHub after a push.", "Create a GitHub repository, then: git remote add origin <url> && git push -u origin main");
+  return ok("git", `git remote: ${remote.output.split(/\s+/)[1]}`);
+}
+
+export function checkContainers(context: DoctorContext): CheckResult {
+  for (const tool of ["docker", "podman"]) {
+    const found = run(tool, ["--version"], context.root);
+    if (found.ok) return ok("containers", found.output.split("\n")[0] as string);
+  }
+  return warning("containers", "Neither docker nor podman found (optional: only to build service images locally).", "Install Docker Desktop or podman to run `docker build -f packages/<name>/Dockerfile .`.");
+}
+
+export function checkCleverTools(context: DoctorContext): CheckResult {
+  const clever = run("clever", ["version"], context.root);
+  if (!clever.ok) return warning("clever-tools", "clever-tools not installed (optional: CI deploys without it).", "npm install --global clever-tools@4, then: clever login");
+  const credentials = join(homedir(), ".config", "clever-cloud", "clever-tools.json");
+  if (!existsSync(credentials) && !(context.env.CLEVER_TOKEN && context.env.CLEVER_SECRET)) {
+    return warning("clever-tools", `clever-tools ${clever.output} is not logged in.`, "clever login");
+  }
+  return ok("clever-tools", `clever-tools ${clever.output}, logged in`);
+}
+
+/** Every service has its deploy config and workflow, and the config is one Clever Cloud will honour. */
+export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
+  const results: CheckResult[] = [];
+  const rootEngines = readJson(join(context.root, "package.json"))?.engines?.node as string | undefined;
+  if (rootEngines) {
+    results.push(error("deploy-config", `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`, "Remove engines.node from the root package.json; each service pins its own."));
+  }
+  for (const unit of services(context)) {
+    const check = `deploy-config:${unit.id}`;
+    const dir = join(context.root, "packages", unit.id);
+    const workflow = join(context.root, ".github", "workflows", `${unit.id}.yml`);
+    if (!existsSync(workflow)) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npx shipyard update --restore .github/workflows/${unit.id}.yml`));
+    const envFile = join(dir, "clever.env");
+    if (!existsSync(envFile)) {
+      results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npx shipyard update --restore packages/${unit.id}/clever.env`));
+      continue;
+    }
+    let variables;
+    try {
+      variables = parseCleverEnv(readFileSync(envFile, "utf8"));
+    } catch (problem) {
+      results.push(error(check, `packages/${unit.id}/clever.env: ${(problem as Error).message}.`, "One NAME=value per line; # starts a comment."));
+      continue;
+    }
+    const problems: CheckResult[] = [];
+    for (const variable of undocumentedVariables(variables)) {
+      const hint = variable.name === "CC_APP_FOLDER" ? "The documented variable is APP_FOLDER; for npm workspaces leave it unset (install at the root)." : "Check the name in https://www.clever.cloud/developers/doc/reference/reference-environment-variables/";
+      problems.push(error(check, `packages/${unit.id}/clever.env line ${variable.line}: ${variable.name} is not a documented Clever Cloud variable.`, hint));
+    }
+    if (buildsBeforeInstall(variables)) {
+      problems.push(error(check, `packages/${unit.id}/clever.env: CC_PRE_BUILD_HOOK builds before dependencies are installed.`, "Build in CC_POST_BUILD_HOOK instead."));
+    }
+    const manifest = readJson(join(dir, "package.json"));
+    const engines = pinnedMajor(manifest?.engines?.node);
+    const nodeVersion = variables.find((variable) => variable.name === "CC_NODE_VERSION")?.value;
+    if (nodeVersion && engines !== undefined && Number.parseInt(nodeVersion, 10) !== engines) {
+      problems.push(error(check, `packages/${unit.id}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${manifest?.engines?.node} (engines wins on Clever Cloud).`, "Make them the same major."));
+    }
+    if (manifest?.engines?.node && engines === undefined) {
+      problems.push(warning(check, `packages/${unit.id}: engines.node "${manifest.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
+    }
+    results.push(...(problems.length ? problems : [ok(check, `${unit.id}: deploy config and workflow present and consistent`)]));
+  }
+  return results;
+}
+
+/** Two services deploying to the same app would overwrite each other on every push. */
+export function checkAppVariables(context: DoctorContext): CheckResult {
+  const owners = new Map<string, string[]>();
+  for (const unit of services(context)) {
+    const workflow = join(context.root, ".github", "workflows", `${unit.id}.yml`);
+    if (!existsSync(workflow)) continue;
+    for (const match of readFileSync(workflow, "utf8").matchAll(/vars\.(CLEVER_APP_ID\w*)/g)) {
+      const name = match[1] as string;
+      owners.set(name, [...new Set([...(owners.get(name) ?? []), unit.id])]);
+    }
+  }
+  const shared = [...owners].filter(([, users]) => users.length > 1);
+  if (shared.length > 0) {
+    const [name, users] = shared[0] as [string, string[]];
+    return error("app-variables", `Services ${users.join(" and ")} deploy to the same Clever Cloud app (vars.${name}).`, "Give each service its own CLEVER_APP_ID_<NAME> variable in its workflow.");
+  }
+  return ok("app-variables", `${owners.size} services, each with its own Clever Cloud app variable`);
+}
+
+/** Managed files agree with templates/ (the `update --check` of CI), and no conflict is left unresolved. */
+export function checkTemplatesInSync(context: DoctorContext): CheckResult {
+  const plan = planUpdate({
+    root: context.root,
+    tree: diskTree(context.root),
+    config: readConfig(context.root),
+    units: context.units,
+    templatesDir: context.templatesDir,
+    restore: [],
+    version: context.version,
+  });
+  const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(diskTree(context.root).read(file.path) ?? ""));
+  if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
+  const pending = plan.files.filter(needsAction);
+  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");
+  return ok("templates", `${plan.files.length} managed files in sync with templates/`);
+}
