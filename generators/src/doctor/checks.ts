@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { readConfig, type Unit } from "../state/store.js";
 import { diskTree } from "../state/tree.js";
 import { needsAction, planUpdate } from "../state/update-plan.js";
-import { buildsBeforeInstall, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
+import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
 /**
  * The checks of `shipyard doctor`, one function each. A check never throws: it says ok, warning (works, but
@@ -37,9 +37,14 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
   return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() };
 }
 
-function readJson(path: string): Record<string, any> | undefined {
+/** The fields of a package.json the checks read. */
+interface Manifest {
+  engines?: { node?: string; npm?: string };
+}
+
+function readJson(path: string): Manifest | undefined {
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileSync(path, "utf8")) as Manifest;
   } catch {
     return undefined;
   }
@@ -120,7 +125,7 @@ export function checkCleverTools(context: DoctorContext): CheckResult {
 /** Every service has its deploy config and workflow, and the config is one Clever Cloud will honour. */
 export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
   const results: CheckResult[] = [];
-  const rootEngines = readJson(join(context.root, "package.json"))?.engines?.node as string | undefined;
+  const rootEngines = readJson(join(context.root, "package.json"))?.engines?.node;
   if (rootEngines) {
     results.push(error("deploy-config", `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`, "Remove engines.node from the root package.json; each service pins its own."));
   }
@@ -134,7 +139,7 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
       results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npx shipyard update --restore packages/${unit.id}/clever.env`));
       continue;
     }
-    let variables;
+    let variables: CleverVariable[];
     try {
       variables = parseCleverEnv(readFileSync(envFile, "utf8"));
     } catch (problem) {
