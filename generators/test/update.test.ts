@@ -1,32 +1,26 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { add } from "../src/commands/add.js";
 import { update } from "../src/commands/update.js";
 import { ShipyardError } from "../src/errors.js";
+import { type Fixture, makeFixture } from "./fixture.js";
 
 /*
  * `shipyard update` scenarios on a small repository: the real service template, one generated service, committed.
  * Each test changes the template and/or the user's files, then looks at what the update did.
  */
-const repoTemplates = join(import.meta.dirname, "..", "..", "templates");
+let fixture: Fixture;
 let root: string;
-
-const read = (path: string) => readFileSync(join(root, path), "utf8");
-const write = (path: string, content: string) => writeFileSync(join(root, path), content);
+const read = (path: string) => fixture.read(path);
+const write = (path: string, content: string) => fixture.write(path, content);
+const git = (...args: string[]) => fixture.git(...args);
+const commitAll = () => fixture.commitAll();
 const edit = (path: string, from: string | RegExp, to: string) => {
   const before = read(path);
   const after = before.replace(from, to);
   expect(after, `edit of ${path} must change it`).not.toBe(before);
   write(path, after);
-};
-const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" });
-const commitAll = () => {
-  git("add", "-A");
-  git("commit", "-qm", "change", "--allow-empty");
 };
 const run = (options: Partial<Parameters<typeof update>[0]> = {}) =>
   update({ cwd: root, dryRun: false, check: false, allowDirty: false, restore: [], ...options });
@@ -38,16 +32,10 @@ const PACKAGE = "packages/orders/package.json";
 const WORKFLOW = ".github/workflows/orders.yml";
 
 beforeEach(async () => {
-  root = mkdtempSync(join(tmpdir(), "shipyard-update-"));
-  cpSync(join(repoTemplates, "service"), join(root, "templates", "service"), { recursive: true });
-  write(".shipyard-placeholder", "");
-  execFileSync("mkdir", ["-p", join(root, ".shipyard")]);
-  write(".shipyard/config.json", JSON.stringify({ shipyard: "0.1.0", scope: "acme", migrations: [] }));
-  git("init", "-q", "-b", "main");
-  await add({ cwd: root, kind: "service", given: { name: "orders" }, yes: true, interactive: false, dryRun: false });
-  commitAll();
+  fixture = await makeFixture(["orders"]);
+  root = fixture.root;
 });
-afterEach(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => fixture.dispose());
 
 describe("shipyard update", () => {
   it("does nothing when templates and files agree", () => {

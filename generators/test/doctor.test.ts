@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { doctor } from "../src/commands/doctor.js";
+import { type Fixture, makeFixture } from "./fixture.js";
+
+/*
+ * `shipyard doctor` on a healthy repository, then on one broken thing at a time: each error must be reported
+ * (status error, a message naming the file and a fix) and make the exit code non-zero (errors > 0).
+ */
+let fixture: Fixture;
+beforeEach(async () => {
+  fixture = await makeFixture(["orders", "billing"]);
+});
+afterEach(() => fixture.dispose());
+
+const errorsOf = () => doctor(fixture.root).checks.filter((check) => check.status === "error");
+const replaceIn = (path: string, from: string | RegExp, to: string) => fixture.write(path, fixture.read(path).replace(from, to));
+
+describe("shipyard doctor", () => {
+  it("finds no error in a freshly generated repository", () => {
+    const result = doctor(fixture.root);
+    expect(result.errors).toBe(0);
+    expect(result.checks.map((check) => check.check)).toEqual(
+      expect.arrayContaining(["node", "npm", "git", "containers", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
+    );
+    // Optional tools are warnings at worst, never errors.
+    for (const check of result.checks.filter((check) => ["containers", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
+  });
+
+  it("reports a missing deploy config and a missing workflow", () => {
+    fixture.git("rm", "-q", "packages/orders/clever.env", ".github/workflows/billing.yml");
+    const messages = errorsOf().map((check) => check.message);
+    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("packages/orders/clever.env is missing"), expect.stringContaining(".github/workflows/billing.yml is missing")]));
+  });
+
+  it("reports an undocumented Clever Cloud variable such as CC_APP_FOLDER, with the documented alternative", () => {
+    replaceIn("packages/orders/clever.env", "NODE_ENV=production", "NODE_ENV=production\nCC_APP_FOLDER=packages/orders");
+    const [problem] = errorsOf();
+    expect(problem?.message).toMatch(/CC_APP_FOLDER is not a documented Clever Cloud variable/);
+    expect(problem?.fix).toMatch(/APP_FOLDER/);
+  });
+
+  it("reports a build in the pre-build hook (it runs before dependencies are installed)", () => {
+    replaceIn("packages/orders/clever.env", "CC_POST_BUILD_HOOK=", "CC_PRE_BUILD_HOOK=");
+    expect(errorsOf().map((check) => check.message)).toEqual([expect.stringContaining("CC_PRE_BUILD_HOOK builds before dependencies are installed")]);
+  });
+
+  it("reports a Node version that disagrees with engines, and engines.node at the root", () => {
+    replaceIn("packages/orders/clever.env", "CC_NODE_VERSION=24", "CC_NODE_VERSION=22");
+    replaceIn("package.json", '"engines":{', '"engines":{"node":">=20",');
+    const messages = errorsOf().map((check) => check.message);
+    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("CC_NODE_VERSION=22 disagrees with engines.node 24.x"), expect.stringContaining("root sets engines.node")]));
+  });
+
+  it("reports two services deploying to the same Clever Cloud app", () => {
+    replaceIn(".github/workflows/billing.yml", "vars.CLEVER_APP_ID_BILLING", "vars.CLEVER_APP_ID_ORDERS");
+    expect(errorsOf().map((check) => check.message)).toEqual([expect.stringMatching(/Services (orders and billing|billing and orders) deploy to the same Clever Cloud app/)]);
+  });
+
+  it("reports unresolved conflict markers as an error and drift from templates/ as a warning", () => {
+    replaceIn("packages/orders/Dockerfile", "USER node", "<<<<<<< yours (packages/orders/Dockerfile)\nUSER app\n=======\nUSER node\n>>>>>>> template");
+    replaceIn("templates/service/files/packages/__name__/Dockerfile", "USER node", "RUN true\nUSER node");
+    const result = doctor(fixture.root);
+    const templates = result.checks.find((check) => check.check === "templates");
+    expect(templates).toMatchObject({ status: "error", message: expect.stringContaining("packages/orders/Dockerfile") });
+    replaceIn("packages/orders/Dockerfile", /<<<<<<< yours[^]*>>>>>>> template/, "USER node");
+    const drift = doctor(fixture.root).checks.find((check) => check.check === "templates");
+    expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("shipyard update") });
+  });
+});
