@@ -5,6 +5,13 @@ import { ShipyardError } from "../errors.js";
  * (one line, plus a hint); anything else is a bug and shows its stack.
  */
 export async function runCli(name: string, main: () => Promise<number | undefined>): Promise<void> {
+  // With a handler, a signal waits for the synchronous write of a plan to finish instead of cutting it in half.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`${name}: interrupted (${signal}).\n`);
+      process.exit(130);
+    });
+  }
   try {
     process.exitCode = (await main()) ?? 0;
   } catch (error) {

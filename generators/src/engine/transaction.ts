@@ -10,8 +10,9 @@ import { ShipyardError } from "../errors.js";
  * 2. journal: the list of swaps is written before the first one, so a run killed during the swap can be undone.
  * 3. swap:    each target is moved aside (into the staging folder) and its staged file moved in.
  * 4. commit:  the staging folder, backups and journal are removed.
- * A failure or SIGINT/SIGTERM during the swap rolls back at once; after a SIGKILL the next Shipyard command finds
- * the journal and rolls back before doing anything else (`recoverInterruptedWrites`).
+ * A failure during the swap rolls back at once. The whole function is synchronous, so SIGINT and SIGTERM (handled
+ * by the CLI) are only acted on once it has finished: they cannot cut it in half. SIGKILL or a crash can; then the
+ * next Shipyard command finds the journal and rolls back before doing anything else (`recoverInterruptedWrites`).
  */
 export interface FileWrite {
   /** Path relative to the root, forward slashes. */
@@ -80,8 +81,15 @@ export function recoverInterruptedWrites(root: string): boolean {
   return recovered;
 }
 
-/** Test hook: pause between staging and swapping so a test can kill the process at that point. */
-const pauseAfterStage = Number(process.env.SHIPYARD_TEST_PAUSE_AFTER_STAGE_MS ?? 0);
+/**
+ * Test hook: SHIPYARD_TEST_PAUSE_AT=staged (after staging) or swapped:N (after N swaps) makes the process stop
+ * there for 30 s, so a test can kill it at exactly that point and check what the tree looks like.
+ */
+function pauseForTests(point: string): void {
+  if (process.env.SHIPYARD_TEST_PAUSE_AT !== point) return;
+  process.stderr.write(`paused at ${point}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
+}
 
 export function writeAtomically(root: string, writes: FileWrite[]): void {
   if (writes.length === 0) return;
@@ -89,15 +97,6 @@ export function writeAtomically(root: string, writes: FileWrite[]): void {
   const folder = join(stagingRoot(root), `tx-${process.pid}-${Date.now()}`);
   const entries: JournalEntry[] = [];
   let swapping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (swapping) rollback(root, entries);
-    rmSync(folder, { recursive: true, force: true });
-    pruneEmptyDirs(root, stagingRoot(root));
-    process.stderr.write(`Interrupted (${signal}): nothing was changed.\n`);
-    process.exit(130);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   try {
     // 1. stage
     mkdirSync(join(folder, "staged"), { recursive: true });
@@ -107,12 +106,13 @@ export function writeAtomically(root: string, writes: FileWrite[]): void {
       if (staged) writeFileSync(staged, write.content as string);
       entries.push({ path: write.path, staged, backup: join(folder, "backup", String(index)), existed: existsSync(join(root, write.path)) });
     });
-    if (pauseAfterStage > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseAfterStage);
+    pauseForTests("staged");
     // 2. journal
     writeFileSync(join(folder, "journal.json"), JSON.stringify(entries));
     // 3. swap
     swapping = true;
-    for (const entry of entries) {
+    for (const [index, entry] of entries.entries()) {
+      pauseForTests(`swapped:${index}`);
       const target = join(root, entry.path);
       if (entry.existed) renameSync(target, entry.backup as string);
       if (entry.staged) {
@@ -127,8 +127,6 @@ export function writeAtomically(root: string, writes: FileWrite[]): void {
     if (swapping) rollback(root, entries);
     throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write the files, nothing was changed: ${(error as Error).message}`);
   } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
     // 4. commit (or clean up after a rollback)
     rmSync(folder, { recursive: true, force: true });
     pruneEmptyDirs(root, stagingRoot(root));
