@@ -72,7 +72,9 @@ describe("local npm registry (verdaccio)", () => {
     await mkdir(project, { recursive: true });
     await writeFile(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "0.0.0", private: true }));
 
-    const installed = await run("npm", ["install", "is-number@7.0.0", "--registry", registry.url, "--no-audit", "--no-fund"], {
+    // An empty npm cache, so the tarball has to come through the registry too (not from ~/.npm by integrity).
+    const cacheDir = join(work, "consumer-cache");
+    const installed = await run("npm", ["install", "is-number@7.0.0", "--registry", registry.url, `--cache=${cacheDir}`], {
       cwd: project,
       env: registry.env,
     });

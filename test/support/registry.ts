@@ -11,7 +11,7 @@
 //
 // Only Node builtins. Verdaccio itself lives in scripts/tools/verdaccio (installed by scripts/setup/tools.sh, which
 // is run here and is a no-op when up to date).
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -41,37 +41,54 @@ export interface RunOptions {
   check?: boolean;
 }
 
-/** Runs a command to completion (async, no shell), capturing output. Rejects on timeout and, by default, on exit != 0. */
+/**
+ * Runs a command to completion (async, no shell), capturing output. Rejects on timeout and, by default, on exit != 0.
+ * The command gets its own process group, killed whole on timeout or when the test process exits, so grandchildren
+ * (npm -> sh -> node) do not linger.
+ */
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { cwd, env = process.env, timeoutMs = 120_000, check = true } = options;
   const started = performance.now();
+  installExitHook();
   return new Promise((resolvePromise, reject) => {
-    execFile(
-      command,
-      args,
-      { cwd, env, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout, stderr) => {
-        const err = error as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean; signal?: NodeJS.Signals }) | null;
-        const result: RunResult = {
-          code: err ? (typeof err.code === "number" ? err.code : null) : 0,
-          signal: err?.signal ?? null,
-          stdout,
-          stderr,
-          ms: Math.round(performance.now() - started),
-        };
-        if (err && (check || typeof err.code !== "number")) {
-          const why = err.killed ? `timed out after ${timeoutMs} ms` : `exited with ${result.code ?? result.signal ?? err.code}`;
-          reject(
-            Object.assign(new Error(`${command} ${args.join(" ")} ${why}\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`), {
-              result,
-            }),
-          );
-          return;
-        }
-        resolvePromise(result);
-      },
-    );
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    runningGroups.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child);
+    }, timeoutMs);
+    const describe = (why: string) => `${command} ${args.join(" ")} ${why}\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`;
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      runningGroups.delete(child);
+      reject(new Error(describe(`failed to start: ${error.message}`)));
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      runningGroups.delete(child);
+      if (timedOut) killGroup(child); // leftovers that kept no pipe open
+      const result: RunResult = { code, signal, stdout, stderr, ms: Math.round(performance.now() - started) };
+      if (timedOut) reject(Object.assign(new Error(describe(`timed out after ${timeoutMs} ms`)), { result }));
+      else if (check && code !== 0) reject(Object.assign(new Error(describe(`exited with ${code ?? signal}`)), { result }));
+      else resolvePromise(result);
+    });
   });
+}
+
+const runningGroups = new Set<ChildProcess>();
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }
 
 /** Installs (if needed) the tool folders under scripts/tools via scripts/setup/tools.sh; a few ms when up to date. */
@@ -134,6 +151,7 @@ function installExitHook(): void {
   // Synchronous last resort for a test process that exits without calling stop().
   process.once("exit", () => {
     for (const child of liveChildren) child.kill("SIGKILL");
+    for (const child of runningGroups) killGroup(child);
   });
 }
 
@@ -255,17 +273,19 @@ export interface RegistryOptions {
   /** Keep the temp dir (storage, config, logs) after stop(); also SHIPYARD_KEEP_TMP=1. */
   keep?: boolean;
   username?: string;
+  /** Give npm an empty cache in the temp dir instead of the user's (slower: every tarball is fetched again). */
+  isolatedCache?: boolean;
 }
 
 export interface Registry {
   /** e.g. http://127.0.0.1:40123/ (trailing slash, as npm writes registry URLs). */
   url: string;
   token: string;
-  /** npmrc with registry=, the auth token, an isolated npm cache and the user's other settings. */
+  /** npmrc: the user's settings (yes=false…) plus registry=, the auth token and noproxy for loopback. */
   npmrcPath: string;
   /** Environment for npm commands against this registry: cleanNpmEnv() + npm_config_userconfig=npmrcPath. */
   env: NodeJS.ProcessEnv;
-  /** Temp dir holding config.yaml, storage/, htpasswd, npm-cache/. */
+  /** Temp dir holding config.yaml, storage/, htpasswd, npmrc (and npm-cache/ with isolatedCache). */
   dir: string;
   storageDir: string;
   /** Milliseconds from spawn to first answer (for reports). */
@@ -281,11 +301,14 @@ const VERDACCIO_BIN = join(VERDACCIO_DIR, "node_modules/verdaccio/bin/verdaccio"
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   await ensureTools("verdaccio");
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   const keep = options.keep ?? process.env.SHIPYARD_KEEP_TMP === "1";
   const dir = await mkdtemp(join(tmpdir(), "shipyard-registry-"));
   const storageDir = join(dir, "storage");
   const configPath = join(dir, "config.yaml");
   const npmrcPath = join(dir, "npmrc");
+  const htpasswd = join(dir, "htpasswd");
+  const username = options.username ?? "shipyard-test";
   let service: ServiceHandle | undefined;
   try {
     const user = await userNpmConfig();
@@ -312,7 +335,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         `storage: ${yaml(storageDir)}`,
         "auth:",
         "  htpasswd:",
-        `    file: ${yaml(join(dir, "htpasswd"))}`,
+        `    file: ${yaml(htpasswd)}`,
         "    max_users: 100",
         "uplinks:",
         "  upstream:",
@@ -337,52 +360,63 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
         "",
       ].join("\n"),
     );
-    service = await startService({
-      name: "verdaccio",
-      script: VERDACCIO_BIN,
-      cwd: dir,
-      args: (port) => ["--config", configPath, "--listen", `127.0.0.1:${port}`],
-      env: () => {
-        const env = cleanNpmEnv({ NO_PROXY: loopbackNoProxy(), no_proxy: loopbackNoProxy() });
-        // The TLS-re-signing proxy is trusted through NODE_EXTRA_CA_CERTS; fall back to npm's cafile if unset.
-        if (!env.NODE_EXTRA_CA_CERTS && user.cafile) env.NODE_EXTRA_CA_CERTS = user.cafile;
-        return env;
-      },
-      ready: async (port) => (await fetchWithTimeout(`http://127.0.0.1:${port}/-/ping`)).ok,
-      startTimeoutMs: 60_000,
-    });
-
+    let token = "";
+    // Up to 3 tries: the free port may be taken between freePort() and listen; startService retries when verdaccio
+    // exits with EADDRINUSE, and the htpasswd check below catches the case where another server on that port
+    // answered the probes instead of ours.
+    for (let attempt = 1; !token; attempt++) {
+      service = await startService({
+        name: "verdaccio",
+        script: VERDACCIO_BIN,
+        cwd: dir,
+        args: (port) => ["--config", configPath, "--listen", `127.0.0.1:${port}`],
+        env: () => {
+          const env = cleanNpmEnv({ NO_PROXY: loopbackNoProxy(), no_proxy: loopbackNoProxy() });
+          // The TLS-re-signing proxy is trusted through NODE_EXTRA_CA_CERTS; fall back to npm's cafile if unset.
+          if (!env.NODE_EXTRA_CA_CERTS && user.cafile) env.NODE_EXTRA_CA_CERTS = user.cafile;
+          return env;
+        },
+        ready: async (port) => (await fetchWithTimeout(`http://127.0.0.1:${port}/-/ping`)).ok,
+        startTimeoutMs: 60_000,
+      });
+      const res = await fetchWithTimeout(
+        `http://127.0.0.1:${service.port}/-/user/org.couchdb.user:${encodeURIComponent(username)}`,
+        {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ _id: `org.couchdb.user:${username}`, name: username, password: "shipyard-test-pw", type: "user", roles: [], date: new Date().toISOString() }),
+        },
+        10_000,
+      );
+      const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string };
+      const ours = existsSync(htpasswd) && (await readFile(htpasswd, "utf8")).startsWith(`${username}:`);
+      if (res.ok && body.token && ours) {
+        token = body.token;
+      } else {
+        await service.stop();
+        if (attempt >= 3 || ours) {
+          throw new Error(`verdaccio user creation failed: HTTP ${res.status} ${JSON.stringify(body)}\n${tail(service.logs())}`);
+        }
+      }
+    }
+    if (!service) throw new Error("unreachable");
     const port = service.port;
     const url = `http://127.0.0.1:${port}/`;
-    const username = options.username ?? "shipyard-test";
-    const res = await fetchWithTimeout(
-      `${url}-/user/org.couchdb.user:${encodeURIComponent(username)}`,
-      {
-        method: "PUT",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ _id: `org.couchdb.user:${username}`, name: username, password: "shipyard-test-pw", type: "user", roles: [], date: new Date().toISOString() }),
-      },
-      10_000,
-    );
-    const body = (await res.json().catch(() => ({}))) as { token?: string; error?: string };
-    if (!res.ok || !body.token) throw new Error(`verdaccio user creation failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-    const token = body.token;
 
     const hostKey = `//127.0.0.1:${port}/`;
     await writeFile(
       npmrcPath,
       [
         "# Generated by test/support/registry.ts: the user's npm settings, then this registry.",
-        ...user.lines,
+        ...user.lines.filter((line) => !(options.isolatedCache && /^\s*cache\s*=/i.test(line))),
         `registry=${url}`,
         `${hostKey}:_authToken=${token}`,
-        // An own cache: the npx cache (<cache>/_npx) is keyed by spec, not content, so a create-shipyard@x.y.z
-        // republished with new content by a later test run would otherwise run the stale copy.
-        `cache=${join(dir, "npm-cache")}`,
+        // The user's npm cache by default: tarballs are found there by integrity whatever the registry URL, which
+        // saves fetching them through verdaccio. Cached packuments are safe even when a later registry reuses this
+        // port: verdaccio sends an ETag and no max-age, so npm revalidates them. (Do not add prefer-online: it
+        // makes npm skip the by-integrity tarball cache.)
+        ...(options.isolatedCache ? [`cache=${join(dir, "npm-cache")}`] : []),
         `noproxy=${loopbackNoProxy()}`,
-        "fund=false",
-        "audit=false",
-        "update-notifier=false",
         "",
       ].join("\n"),
     );
@@ -418,7 +452,7 @@ interface UserNpmConfig {
   cafile?: string;
   proxy?: string;
   httpsProxy?: string;
-  /** Lines of the user's npmrc minus registry/auth/cache settings, so tests see the user's other settings (yes=false…). */
+  /** Lines of the user's npmrc minus registry/auth/proxy-bypass settings, so tests see the user's other settings (yes=false…). */
   lines: string[];
 }
 
@@ -439,7 +473,7 @@ function userNpmConfig(): Promise<UserNpmConfig> {
       ? (await readFile(userconfig, "utf8"))
           .split(/\r?\n/)
           .filter((line) => line.trim() && !/^\s*[#;]/.test(line))
-          .filter((line) => !/^\s*(registry|cache|noproxy|userconfig)\s*=/i.test(line) && !/^\s*\/\//.test(line) && !/_auth|_password|username|email/i.test(line))
+          .filter((line) => !/^\s*(registry|noproxy|userconfig|prefer-online|prefer-offline|offline)\s*=/i.test(line) && !/^\s*\/\//.test(line) && !/_auth|_password|username|email/i.test(line))
       : [];
     return {
       registry: registry.endsWith("/") ? registry : `${registry}/`,
