@@ -38,6 +38,7 @@ fi
 start=$SECONDS
 echo "clever-tools: installing $want into $dir" >&2
 rm -f "$stamp"
+rm -rf "$dir/.help-cache" # help texts cached by test/support/clever-cli.ts belong to the previous version
 cat >"$dir/package.json" <<EOF
 {
   "name": "shipyard-clever-tools-cache",
