@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Everything a fresh machine (Debian, root, Node 20) needs to build, run and test Shipyard. Idempotent: a second
+# run only checks. Each step lives in scripts/setup/ so it can be run alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "system packages"
+need=()
+command -v git >/dev/null || need+=(git)
+command -v shellcheck >/dev/null || need+=(shellcheck)
+command -v curl >/dev/null || need+=(curl)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+git config --global user.name >/dev/null || git config --global user.name "Shipyard CI"
+git config --global user.email >/dev/null || git config --global user.email "ci@shipyard.invalid"
+
+step "npm dependencies"
+npm ci --no-audit --no-fund
+
+step "test tools (local npm registry, turbo cache server, clever-tools with Node 22)"
+bash scripts/setup/tools.sh
+bash scripts/setup/clever-tools.sh
+
+step "podman and the node:24-bookworm-slim stand-in (Docker Hub is not reachable here)"
+bash scripts/setup/podman.sh
+bash scripts/setup/node-base-image.sh 24
