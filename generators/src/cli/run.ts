@@ -6,8 +6,10 @@ import { ShipyardError } from "../errors.js";
  */
 export async function runCli(name: string, main: () => Promise<number | undefined>): Promise<void> {
   // With a handler, a signal waits for the synchronous write of a plan to finish instead of cutting it in half.
+  // A command with cleanup of its own (create removes what it created) registers its handler, and this one yields.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
+      if (process.listenerCount(signal) > 0) return;
       process.stderr.write(`${name}: interrupted (${signal}).\n`);
       process.exit(130);
     });
