@@ -26,7 +26,9 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
     const command = addCommand.command(kind).description(manifest.description);
     for (const spec of manifest.answers) {
       if (spec.positional) {
-        command.argument(spec.required ? `<${spec.name}>` : `[${spec.name}]`, spec.message);
+        // Optional for commander even when required: a missing name is then asked for at a terminal, or
+        // reported by Shipyard's own one-line error, instead of commander's message and the whole help.
+        command.argument(`[${spec.name}]`, spec.message).usage(`[options] ${spec.required ? `<${spec.name}>` : `[${spec.name}]`}`);
         continue;
       }
       const option = new Option(`--${spec.name} <${spec.type === "port" ? "number" : "value"}>`, spec.message);
@@ -58,7 +60,8 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
       });
   }
   if (kinds.length === 0) {
-    addCommand.argument("[kind]").allowUnknownOption().action(() => {
+    // Outside a repository there are no templates to list: any `add …` says where to start instead.
+    addCommand.argument("[kind]").argument("[rest...]").allowUnknownOption().action(() => {
       findRepoRoot(process.cwd());
     });
   }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate } from "../engine/template.js";
-import { writeAtomically } from "../engine/transaction.js";
+import { recoverInterruptedWrites, writeAtomically } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { checkReferences } from "../state/references.js";
 import { readConfig, readUnits, unitExists, unitWrites } from "../state/store.js";
@@ -56,6 +56,8 @@ export async function planAdd(options: AddOptions): Promise<Omit<AddResult, "wri
 }
 
 export async function add(options: AddOptions): Promise<AddResult> {
+  // A run killed half way leaves a journal: undo it first, so the same command can simply be run again.
+  recoverInterruptedWrites(findRepoRoot(options.cwd));
   const plan = await planAdd(options);
   if (options.dryRun) return { ...plan, written: false };
   const record = { template: plan.kind, answers: plan.answers, files: Object.fromEntries(plan.files.map((file) => [file.path, file.kind])) };
