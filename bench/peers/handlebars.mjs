@@ -1,0 +1,28 @@
+// Handlebars alone: read the service template's manifest, render every file (noEscape, Shipyard's helpers) for the
+// default answers and runtime=node, write them. What Shipyard does, minus its CLI, validation, state and staging.
+// usage: node handlebars.mjs <destination>     (SHIPYARD_TEMPLATES: the templates folder, default ../../templates)
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import Handlebars from "handlebars";
+
+const destination = process.argv[2];
+const templateDir = resolve(process.env.SHIPYARD_TEMPLATES ?? join(import.meta.dirname, "../../templates"), "service");
+const handlebars = Handlebars.create();
+handlebars.registerHelper({
+  json: (value) => JSON.stringify(value),
+  yaml: (value) => JSON.stringify(value),
+  shell: (value) => `'${String(value).replaceAll("'", `'\\''`)}'`,
+  constant: (value) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
+});
+const answers = { name: "orders", description: "A Shipyard service.", port: 8080, runtime: "node", node: 24, uses: [] };
+const data = { scope: "shipyard", shipyardVersion: "0.1.0", ...answers };
+const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
+for (const [source, value] of Object.entries(manifest.files)) {
+  const spec = typeof value === "string" ? { kind: value } : value;
+  if (spec.when && !Object.entries(spec.when).every(([key, expected]) => String(answers[key]) === String(expected))) continue;
+  const path = (spec.to ?? source).replace(/__([a-zA-Z][a-zA-Z0-9]*)__/g, (_, key) => String(answers[key]));
+  const template = handlebars.compile(readFileSync(join(templateDir, "files", source), "utf8"), { noEscape: true, strict: true });
+  const target = join(destination, path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, template(data), { flag: "wx" });
+}
