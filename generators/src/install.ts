@@ -19,14 +19,16 @@ function npmCommand(args: string[]): { command: string; args: string[]; shell: b
   return { command: "npm", args, shell: process.platform === "win32" };
 }
 
-/** The lines of npm's output that say why it failed (without the "npm error" prefix and the log-file pointer). */
+/** Why npm failed, in one line: its error code and first message ("E404: 404 Not Found - GET …"). */
 function npmErrorSummary(stderr: string): string {
   const lines = stderr
     .split(/\r?\n/)
-    .filter((line) => /^npm (error|ERR!)/.test(line))
-    .map((line) => line.replace(/^npm (error|ERR!)\s*/, "").trim())
-    .filter((line) => line && !/complete log of this run|^\/.*\.log$/i.test(line));
-  return lines.slice(0, 2).join(" ") || stderr.trim().split(/\r?\n/).slice(-1)[0] || "no output";
+    .filter((line) => /^npm (error|ERR!) /.test(line))
+    .map((line) => line.replace(/^npm (error|ERR!) /, ""));
+  const code = lines.find((line) => line.startsWith("code "))?.slice("code ".length).trim();
+  const message = lines.find((line) => /^\S/.test(line) && !/^(code|syscall|errno|path|dest|signal|command|workspace|location)\b|^\d{3}$|complete log of this run/i.test(line));
+  if (code && message) return message.includes(code) ? message.trim() : `${code}: ${message.trim()}`;
+  return (message ?? code ?? stderr.trim().split(/\r?\n/).slice(-1)[0] ?? "no output").trim() || "no output";
 }
 
 export interface InstallResult {

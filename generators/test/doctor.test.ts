@@ -9,6 +9,9 @@ import { type Fixture, makeFixture } from "./fixture.js";
 let fixture: Fixture;
 beforeEach(async () => {
   fixture = await makeFixture(["orders", "billing"]);
+  // What `npm install` records for the two workspaces (doctor reads only these keys).
+  fixture.write("package-lock.json", JSON.stringify({ lockfileVersion: 3, packages: { "": {}, "packages/orders": {}, "packages/billing": {} } }));
+  fixture.commitAll();
 });
 afterEach(() => fixture.dispose());
 
@@ -20,7 +23,7 @@ describe("shipyard doctor", () => {
     const result = doctor(fixture.root);
     expect(result.errors).toBe(0);
     expect(result.checks.map((check) => check.check)).toEqual(
-      expect.arrayContaining(["node", "npm", "git", "containers", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
+      expect.arrayContaining(["node", "npm", "git", "containers", "lockfile", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
     );
     // Optional tools are warnings at worst, never errors.
     for (const check of result.checks.filter((check) => ["containers", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
@@ -30,6 +33,12 @@ describe("shipyard doctor", () => {
     fixture.git("rm", "-q", "packages/orders/clever.env", ".github/workflows/billing.yml");
     const messages = errorsOf().map((check) => check.message);
     expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("packages/orders/clever.env is missing"), expect.stringContaining(".github/workflows/billing.yml is missing")]));
+  });
+
+  it("reports a package that package-lock.json does not know (npm ci would fail in CI)", () => {
+    fixture.write("package-lock.json", JSON.stringify({ lockfileVersion: 3, packages: { "": {}, "packages/orders": {} } }));
+    const [problem] = errorsOf();
+    expect(problem).toMatchObject({ check: "lockfile", message: expect.stringContaining("does not know billing"), fix: expect.stringContaining("npm install") });
   });
 
   it("reports an undocumented Clever Cloud variable such as CC_APP_FOLDER, with the documented alternative", () => {

@@ -17,8 +17,14 @@ async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress
         const spinner = ora({ text, stream: process.stdout }).start();
         const timer = setInterval(() => (spinner.text = `${text} ${seconds(started)}`), 1000);
         return {
-          succeed: (done) => (clearInterval(timer), spinner.succeed(done)),
-          fail: (failed) => (clearInterval(timer), spinner.fail(failed)),
+          succeed(done) {
+            clearInterval(timer);
+            spinner.succeed(done);
+          },
+          fail(failed) {
+            clearInterval(timer);
+            spinner.fail(failed);
+          },
         };
       }
       process.stdout.write(`${text}...\n`);
@@ -26,8 +32,14 @@ async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress
       const timer = setInterval(() => process.stdout.write(`  still working (${seconds(started)})\n`), 30_000);
       timer.unref();
       return {
-        succeed: (done) => (clearInterval(timer), process.stdout.write(`${done}\n`)),
-        fail: (failed) => (clearInterval(timer), process.stderr.write(`${failed}\n`)),
+        succeed(done) {
+          clearInterval(timer);
+          process.stdout.write(`${done}\n`);
+        },
+        fail(failed) {
+          clearInterval(timer);
+          process.stderr.write(`${failed}\n`);
+        },
       };
     },
   };

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { constants, copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
 import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate, type Template } from "../engine/template.js";
@@ -85,19 +85,43 @@ export function nameFromDirectory(path: string): string {
 const NOT_COPIED_ANYWHERE = new Set(["node_modules", ".turbo", ".DS_Store"]);
 const NOT_COPIED_AT_TOP = new Set(["test", "templates"]);
 
-/** `from` as writes under `to`: what the published package holds (no source maps, tarballs or tests). */
-function copyWrites(from: string, to: string, skipAtTop: Set<string>): FileWrite[] {
-  const writes: FileWrite[] = [];
+/** A file copied as it is: generators/ and templates/ mirror the running package. */
+interface FileCopy {
+  /** Path relative to the new repository's root. */
+  path: string;
+  source: string;
+}
+
+/** The files of `from` to copy under `to`: what the published package holds (no source maps, tarballs or tests). */
+function listCopies(from: string, to: string, skipAtTop: Set<string>): FileCopy[] {
+  const copies: FileCopy[] = [];
   const walk = (dir: string, relative: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (NOT_COPIED_ANYWHERE.has(entry.name) || (relative === "" && skipAtTop.has(entry.name))) continue;
       const path = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(join(dir, entry.name), path);
-      else if (entry.isFile() && !/\.(map|tgz)$/.test(entry.name)) writes.push({ path: `${to}/${path}`, content: readFileSync(join(dir, entry.name), "utf8") });
+      else if (entry.isFile() && !/\.(map|tgz)$/.test(entry.name)) copies.push({ path: `${to}/${path}`, source: join(dir, entry.name) });
     }
   };
   walk(from, "");
-  return writes;
+  return copies;
+}
+
+/**
+ * Copies files byte for byte. No staging as for rendered files: these folders are new (the plan refuses to overwrite
+ * anything), so taking them back on failure is removing them, which the run's footprint does.
+ */
+function copyFiles(root: string, copies: FileCopy[]): void {
+  const made = new Set<string>();
+  for (const { path, source } of copies) {
+    const target = join(root, path);
+    const dir = dirname(target);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    copyFileSync(source, target, constants.COPYFILE_EXCL);
+  }
 }
 
 interface Resolved {
@@ -112,6 +136,10 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   let scope = options.scope;
   let service = options.service;
   const ask = options.interactive && !options.yes;
+  // What was given is checked before any question, so nobody answers questions only to hear a flag was wrong.
+  if (dir !== undefined) checkTarget(options.cwd, dir, options.force);
+  if (scope !== undefined) validateScope(scope);
+  if (typeof service === "string") validatePackageNameAnswer(service.trim(), scope === undefined ? "scope" : validateScope(scope), "--service");
   if (ask && (dir === undefined || scope === undefined || service === undefined)) {
     const { askCreate } = await import("./create/questions.js");
     ({ dir, scope, service } = await askCreate(
@@ -153,8 +181,16 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   return { target, scope: validScope, service: { template, answers: resolveAnswers(template, given, validScope, true) } };
 }
 
-/** 2. plan: every write of the root unit, the copies and the state. */
-function planRoot(resolved: Resolved, templatesDir: string, version: string): { writes: FileWrite[]; name: string } {
+interface RootPlan {
+  name: string;
+  /** The root unit's rendered files and the state. */
+  writes: FileWrite[];
+  /** generators/ and templates/. */
+  copies: FileCopy[];
+}
+
+/** 2. plan: the root unit's files, the state, and the copies. */
+function planRoot(resolved: Resolved, templatesDir: string, version: string): RootPlan {
   const template = loadTemplate(templatesDir, MONOREPO_TEMPLATE);
   const name = nameFromDirectory(resolved.target.root);
   // The root's Node.js (.nvmrc, root CI) follows the first service's, so both start on the same major.
@@ -166,18 +202,17 @@ function planRoot(resolved: Resolved, templatesDir: string, version: string): { 
     name,
     writes: [
       ...files.map(({ path, content }) => ({ path, content })),
-      ...copyWrites(generatorDir, "generators", NOT_COPIED_AT_TOP),
-      ...copyWrites(templatesDir, "templates", new Set()),
       configWrite({ shipyard: version, scope: resolved.scope, migrations: shippedMigrationIds() }),
       ...unitWrites(MONOREPO_UNIT, record, files),
     ],
+    copies: [...listCopies(generatorDir, "generators", NOT_COPIED_AT_TOP), ...listCopies(templatesDir, "templates", new Set())],
   };
 }
 
 /** Among existing files (--force), none may be overwritten: the root's nor the first service's. */
-function refuseOverwrites(resolved: Resolved, writes: FileWrite[], version: string, cwd: string): void {
+function refuseOverwrites(resolved: Resolved, plan: RootPlan, version: string, cwd: string): void {
   const { root } = resolved.target;
-  const paths = writes.map((write) => write.path);
+  const paths = [...plan.writes, ...plan.copies].map((file) => file.path);
   if (resolved.service) {
     const { template, answers } = resolved.service;
     paths.push(renderString(template.directory, answers));
@@ -199,8 +234,9 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   const version = generatorVersion();
   const resolved = await resolveInput(options, templatesDir);
   const { target } = resolved;
-  const { writes, name } = planRoot(resolved, templatesDir, version);
-  if (!target.creates && readdirSync(target.root).length > 0) refuseOverwrites(resolved, writes, version, options.cwd);
+  const plan = planRoot(resolved, templatesDir, version);
+  const { writes, copies, name } = plan;
+  if (!target.creates && readdirSync(target.root).length > 0) refuseOverwrites(resolved, plan, version, options.cwd);
 
   const manager = startedFrom(options.userAgent);
   const foreign = manager && manager !== "npm" ? manager : undefined;
@@ -224,11 +260,12 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   };
   try {
     if (target.creates) mkdirSync(target.root, { recursive: true });
-    for (const write of writes) footprint.claim(write.path);
+    for (const file of [...writes, ...copies]) footprint.claim(file.path);
     writeAtomically(target.root, writes);
+    copyFiles(target.root, copies);
     checkpoint();
 
-    let written = writes.length;
+    let written = writes.length + copies.length;
     let service: CreateResult["service"];
     if (resolved.service) {
       step = `adding the service ${resolved.service.answers.name}`;

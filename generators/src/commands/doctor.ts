@@ -1,4 +1,4 @@
-import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
+import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
 import { readUnits } from "../state/store.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 
@@ -18,6 +18,7 @@ export function doctor(cwd: string): DoctorResult {
     checkGit(context),
     checkContainers(context),
     checkCleverTools(context),
+    checkLockfile(context),
     ...checkDeployConfigs(context),
     checkAppVariables(context),
     checkTemplatesInSync(context),

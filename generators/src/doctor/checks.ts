@@ -40,6 +40,7 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 /** The fields of a package.json the checks read. */
 interface Manifest {
   engines?: { node?: string; npm?: string };
+  packages?: Record<string, unknown>;
 }
 
 function readJson(path: string): Manifest | undefined {
@@ -166,6 +167,18 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     results.push(...(problems.length ? problems : [ok(check, `${unit.id}: deploy config and workflow present and consistent`)]));
   }
   return results;
+}
+
+/**
+ * Every generated package is in package-lock.json. `npm ci`, which CI and Clever Cloud run, refuses a lockfile
+ * that is out of sync with the workspaces: a package added without `npm install` makes the first push red.
+ */
+export function checkLockfile(context: DoctorContext): CheckResult {
+  const lockfile = readJson(join(context.root, "package-lock.json"));
+  if (!lockfile) return error("lockfile", "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.", "npm install, then commit package-lock.json");
+  const missing = context.units.filter((unit) => !unit.id.startsWith("_") && !lockfile.packages?.[`packages/${unit.id}`]).map((unit) => unit.id);
+  if (missing.length > 0) return error("lockfile", `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`, "npm install, then commit package-lock.json");
+  return ok("lockfile", "package-lock.json lists every generated package");
 }
 
 /** Two services deploying to the same app would overwrite each other on every push. */

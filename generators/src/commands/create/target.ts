@@ -17,14 +17,27 @@ export function displayPath(cwd: string, path: string): string {
   return shown.startsWith("..") || isAbsolute(shown) ? path : shown;
 }
 
-function statOf(path: string): Stats | undefined {
+/** The stat of `path`, or undefined when it does not exist. `shown` names the target in messages. */
+function statOf(cwd: string, path: string, shown: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    if (code === "ENOTDIR") throw notADirectory(path, "a file is in its path");
-    throw notWritable(path, (error as Error).message);
+    if (code === "ENOTDIR") {
+      // Name the file in the way: the nearest ancestor that exists and is not a directory.
+      let file = dirname(path);
+      const isFile = (candidate: string) => {
+        try {
+          return !statSync(candidate).isDirectory();
+        } catch {
+          return false;
+        }
+      };
+      while (dirname(file) !== file && !isFile(file)) file = dirname(file);
+      throw notADirectory(shown, `${displayPath(cwd, file)} is a file`);
+    }
+    throw notWritable(shown, (error as Error).message);
   }
 }
 
@@ -53,7 +66,7 @@ function checkWritable(path: string, shown: string): void {
 export function checkTarget(cwd: string, dir: string, force: boolean): Target {
   const root = resolve(cwd, dir);
   const shown = displayPath(cwd, root);
-  const stat = statOf(root);
+  const stat = statOf(cwd, root, shown);
   if (stat) {
     if (!stat.isDirectory()) throw notADirectory(shown, "it is a file");
     checkWritable(root, shown);
@@ -76,7 +89,7 @@ export function checkTarget(cwd: string, dir: string, force: boolean): Target {
   let creates = root;
   let parent = dirname(root);
   for (;;) {
-    const parentStat = statOf(parent);
+    const parentStat = statOf(cwd, parent, shown);
     if (parentStat) {
       if (!parentStat.isDirectory()) throw notADirectory(shown, `${displayPath(cwd, parent)} is a file`);
       checkWritable(parent, displayPath(cwd, parent));
