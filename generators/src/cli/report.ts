@@ -37,7 +37,7 @@ const OUTCOME_TEXT: Record<string, string> = {
   removed: "removed (no longer in the template)",
 };
 
-export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean }): void {
+export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean; dryRun: boolean }): void {
   if (options.json) {
     const counts: Record<string, number> = {};
     for (const file of result.files) counts[file.outcome] = (counts[file.outcome] ?? 0) + 1;
@@ -45,13 +45,18 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
     return;
   }
   printOutcomes(result.files);
-  const summary = `${result.files.length} files, ${result.pending.length} to change, ${result.conflicts.length} conflicts`;
-  if (options.check) {
-    process.stdout.write(result.pending.length === 0 ? `Up to date with templates/ (${summary}).\n` : `Not up to date: run \`npx shipyard update\` (${summary}).\n`);
-  } else if (!result.written) {
-    process.stdout.write(result.pending.length === 0 ? `Nothing to do (${summary}).\n` : `Dry run, nothing written (${summary}).\n`);
-  } else {
-    process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
+  // Edited owned files are never overwritten: `update` cannot resolve them, so say what can.
+  const drift = result.pending.filter((file) => file.kind === "owned" && file.outcome === "customized");
+  const toWrite = result.pending.length - drift.length;
+  const summary = `${result.files.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
+  if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
+  else if (result.pending.length === 0) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
+  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite ? " Run `npx shipyard update`." : ""}\n`);
+  if (drift.length > 0) {
+    process.stdout.write(
+      `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +
+        "  Move the change into templates/ (then `npx shipyard update`), or drop it: delete the file and run `npx shipyard update --restore <file>`.\n",
+    );
   }
 }
 

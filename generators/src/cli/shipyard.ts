@@ -92,7 +92,7 @@ await runCli("shipyard", async () => {
         allowDirty: Boolean(flags.allowDirty),
         restore: flags.restore ?? [],
       });
-      printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check) });
+      printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check), dryRun: Boolean(flags.dryRun) });
       exitCode = result.conflicts.length > 0 || (flags.check && result.pending.length > 0) ? 1 : 0;
     });
   program

@@ -157,9 +157,17 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     }
     const manifest = readJson(join(dir, "package.json"));
     const engines = pinnedMajor(manifest?.engines?.node);
-    const nodeVersion = variables.find((variable) => variable.name === "CC_NODE_VERSION")?.value;
+    // The deploy applies every line in order: a name set twice ends with its last value.
+    const nodeVersion = variables.findLast((variable) => variable.name === "CC_NODE_VERSION")?.value;
     if (nodeVersion && engines !== undefined && Number.parseInt(nodeVersion, 10) !== engines) {
-      problems.push(error(check, `packages/${unit.id}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${manifest?.engines?.node} (engines wins on Clever Cloud).`, "Make them the same major."));
+      problems.push(
+        error(check, `packages/${unit.id}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${manifest?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
+      );
+    }
+    const names = variables.map((variable) => variable.name);
+    const repeated = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
+    if (repeated.length > 0) {
+      problems.push(warning(check, `packages/${unit.id}/clever.env sets ${repeated.join(", ")} more than once: the last line wins.`, "Keep one line per variable."));
     }
     if (manifest?.engines?.node && engines === undefined) {
       problems.push(warning(check, `packages/${unit.id}: engines.node "${manifest.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
