@@ -1,7 +1,7 @@
 import type { NodePlopAPI } from "plop";
 import { add } from "./commands/add.js";
 import { coerceAnswer, type RawAnswers } from "./engine/answers.js";
-import { listTemplateKinds, readManifest } from "./engine/template.js";
+import { listAddableKinds } from "./engine/template.js";
 import { readConfig } from "./state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
 
@@ -13,8 +13,7 @@ export default function plopfile(plop: NodePlopAPI): void {
   const root = findRepoRoot(process.cwd());
   const scope = readConfig(root).scope;
   const templatesDir = repoTemplatesDir(root);
-  for (const kind of listTemplateKinds(templatesDir)) {
-    const manifest = readManifest(templatesDir, kind);
+  for (const { kind, manifest } of listAddableKinds(templatesDir)) {
     plop.setGenerator(kind, {
       description: manifest.description,
       prompts: manifest.answers.map((spec) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import type { RawAnswers } from "../engine/answers.js";
-import { listTemplateKinds, readManifest } from "../engine/template.js";
+import { listAddableKinds } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { printAdd, printDoctor, printUpdate, printUpgrade, printUse } from "./report.js";
 
@@ -20,9 +20,8 @@ function templatesHere(): string | undefined {
 /** `add` gets one subcommand per template, with one flag per answer: a new template needs no CLI code. */
 function addCommands(program: Command, templatesDir: string | undefined): void {
   const addCommand = program.command("add").description("generate a new package from a template");
-  const kinds = templatesDir ? listTemplateKinds(templatesDir) : [];
-  for (const kind of kinds) {
-    const manifest = readManifest(templatesDir as string, kind);
+  const kinds = templatesDir ? listAddableKinds(templatesDir) : [];
+  for (const { kind, manifest } of kinds) {
     const command = addCommand.command(kind).description(manifest.description);
     for (const spec of manifest.answers) {
       if (spec.positional) {

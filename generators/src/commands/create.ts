@@ -4,6 +4,7 @@ import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswe
 import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { type FileWrite, writeAtomically } from "../engine/transaction.js";
+import { distributionFiles, type Part } from "../distribution.js";
 import { ShipyardError } from "../errors.js";
 import { type GitOutcome, initialCommit } from "../git.js";
 import { type InstallResult, npmInstall, startedFrom } from "../install.js";
@@ -81,10 +82,6 @@ export function nameFromDirectory(path: string): string {
   return name || DEFAULT_DIR;
 }
 
-/** Folders of the generator package that are not copied: per machine (installed, cached) or not shipped (tests). */
-const NOT_COPIED_ANYWHERE = new Set(["node_modules", ".turbo", ".DS_Store"]);
-const NOT_COPIED_AT_TOP = new Set(["test", "templates"]);
-
 /** A file copied as it is: generators/ and templates/ mirror the running package. */
 interface FileCopy {
   /** Path relative to the new repository's root. */
@@ -92,19 +89,8 @@ interface FileCopy {
   source: string;
 }
 
-/** The files of `from` to copy under `to`: what the published package holds (no source maps, tarballs or tests). */
-function listCopies(from: string, to: string, skipAtTop: Set<string>): FileCopy[] {
-  const copies: FileCopy[] = [];
-  const walk = (dir: string, relative: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (NOT_COPIED_ANYWHERE.has(entry.name) || (relative === "" && skipAtTop.has(entry.name))) continue;
-      const path = relative ? `${relative}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) walk(join(dir, entry.name), path);
-      else if (entry.isFile() && !/\.(map|tgz)$/.test(entry.name)) copies.push({ path: `${to}/${path}`, source: join(dir, entry.name) });
-    }
-  };
-  walk(from, "");
-  return copies;
+function listCopies(from: string, part: Part): FileCopy[] {
+  return distributionFiles(from, part).map((path) => ({ path: `${part}/${path}`, source: join(from, path) }));
 }
 
 /**
@@ -205,7 +191,7 @@ function planRoot(resolved: Resolved, templatesDir: string, version: string): Ro
       configWrite({ shipyard: version, scope: resolved.scope, migrations: shippedMigrationIds() }),
       ...unitWrites(MONOREPO_UNIT, record, files),
     ],
-    copies: [...listCopies(generatorDir, "generators", NOT_COPIED_AT_TOP), ...listCopies(templatesDir, "templates", new Set())],
+    copies: [...listCopies(generatorDir, "generators"), ...listCopies(templatesDir, "templates")],
   };
 }
 

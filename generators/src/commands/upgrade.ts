@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, realpathSync, symlinkSync } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { existsSync, realpathSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { FileWrite } from "../engine/transaction.js";
 import { recoverInterruptedWrites } from "../engine/transaction.js";
+import { distributionFiles, type Part } from "../distribution.js";
 import { pendingMigrations } from "../migrations/index.js";
 import { resolveSource, type ShipyardSource } from "../sources.js";
 import { applyWrites } from "../state/apply.js";
@@ -39,36 +40,17 @@ export interface UpgradeResult {
   written: boolean;
 }
 
-/** Folders never mirrored: installed or built per machine. */
-const SKIPPED = new Set(["node_modules", ".turbo"]);
-
-function listFiles(dir: string, skip: (relativePath: string) => boolean): string[] {
-  const files: string[] = [];
-  const walk = (current: string) => {
-    if (!existsSync(current)) return;
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      const path = relative(dir, full).split(sep).join("/");
-      if (SKIPPED.has(entry.name) || skip(path)) continue;
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) files.push(path);
-    }
-  };
-  walk(dir);
-  return files;
-}
-
 /** 1. mirror: the writes that make `target` (relative to the root) a copy of `sourceDir`. */
-function mirrorWrites(root: string, tree: Tree, sourceDir: string, target: string, skip: (path: string) => boolean): { writes: FileWrite[]; removed: number } {
+function mirrorWrites(root: string, tree: Tree, sourceDir: string, target: Part): { writes: FileWrite[]; removed: number } {
   const source = diskTree(sourceDir);
-  const wanted = listFiles(sourceDir, skip);
+  const wanted = distributionFiles(sourceDir, target);
   const writes: FileWrite[] = [];
   for (const path of wanted) {
     const content = source.read(path) as string;
     if (tree.read(`${target}/${path}`) !== content) writes.push({ path: `${target}/${path}`, content });
   }
   const keep = new Set(wanted);
-  const stale = listFiles(join(root, target), skip).filter((path) => !keep.has(path));
+  const stale = distributionFiles(join(root, target), target).filter((path) => !keep.has(path));
   for (const path of stale) writes.push({ path: `${target}/${path}`, content: null });
   return { writes, removed: stale.length };
 }
@@ -95,10 +77,9 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | 
 
     const disk = diskTree(root);
     const config = readConfig(root);
-    const packagedTemplates = source.templatesDir.startsWith(source.generatorsDir + sep);
-    // 1. mirror (a published package carries templates/ inside it: they go to templates/, not generators/)
-    const generators = mirrorWrites(root, disk, source.generatorsDir, "generators", (path) => packagedTemplates && (path === "templates" || path.startsWith("templates/")));
-    const templates = mirrorWrites(root, disk, source.templatesDir, "templates", () => false);
+    // 1. mirror (a published package carries templates/ inside it: distributionFiles leaves them to templates/)
+    const generators = mirrorWrites(root, disk, source.generatorsDir, "generators");
+    const templates = mirrorWrites(root, disk, source.templatesDir, "templates");
     const copyWrites = [...generators.writes, ...templates.writes];
     // 2. migrate
     const units = readUnits(root);

@@ -46,7 +46,7 @@ export interface Template {
   files: Array<{ source: string; spec: FileSpec }>;
 }
 
-interface Manifest {
+export interface Manifest {
   description: string;
   directory: string;
   answers: AnswerSpec[];
@@ -81,6 +81,16 @@ export function listTemplateKinds(templatesDir: string): string[] {
       return false;
     }
   }).sort();
+}
+
+/**
+ * Templates `shipyard add` offers: those that make a new unit in a folder of its own. The monorepo template
+ * (directory ".") is the repository itself, made once by `npm create shipyard`.
+ */
+export function listAddableKinds(templatesDir: string): Array<{ kind: string; manifest: Manifest }> {
+  return listTemplateKinds(templatesDir)
+    .map((kind) => ({ kind, manifest: readManifest(templatesDir, kind) }))
+    .filter(({ manifest }) => manifest.directory !== ".");
 }
 
 /** Reads only the manifest: enough to build the CLI's flags without walking the files. */
