@@ -91,7 +91,13 @@ export interface BuildStep {
   cached: boolean;
 }
 
-/** Which build steps were layer-cache hits, parsed from buildImage's output. */
+/**
+ * Which build steps were layer-cache hits, parsed from buildImage's output.
+ * Limitation: podman builds independent stages concurrently (even with --jobs=1) and its "--> Using cache" lines
+ * do not name their stage, so a hit printed right after another stage's last step can be credited to that step.
+ * Trust it for a step followed by more steps of its own stage (e.g. `RUN npm ci`); check late steps by what they
+ * print instead.
+ */
 export function layerCacheReport(buildOutput: string): BuildStep[] {
   const steps: BuildStep[] = [];
   let current: BuildStep | undefined;
