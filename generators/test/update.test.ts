@@ -68,7 +68,7 @@ describe("shipyard update", () => {
     edit(`${TEMPLATE}/packages/__name__/Dockerfile`, "USER node", "USER 10001");
     edit(DOCKERFILE, "USER node", "USER app");
     edit(PACKAGE, /"fastify": "[^"]+"/, '"fastify": "^5.6.0",\n    "zod": "^4.0.0"');
-    edit(`${TEMPLATE}/packages/__name__/package.json`, '"vitest": "^4.1.0"', '"vitest": "^4.2.0"');
+    edit("templates/versions.json", /"vitest": "[^"]+"/, '"vitest": "4.2.0"');
     commitAll();
     const result = run();
     expect(result.conflicts.map((file) => file.path)).toEqual([DOCKERFILE]);
@@ -82,7 +82,7 @@ describe("shipyard update", () => {
 
   it("keeps a user's added dependency when the template changes other keys of package.json", () => {
     edit(PACKAGE, /"fastify": "[^"]+"/, '"fastify": "^5.6.0",\n    "pg": "^8.0.0"');
-    edit(`${TEMPLATE}/packages/__name__/package.json`, '"fastify": "^5.6.0"', '"fastify": "^5.7.0"');
+    edit("templates/versions.json", /"fastify": "[^"]+"/, '"fastify": "5.7.0"');
     edit(`${TEMPLATE}/packages/__name__/package.json`, '"test": "vitest run"', '"test": "vitest run --coverage.enabled=false"');
     commitAll();
     const result = run();

@@ -40,6 +40,16 @@ export function use(options: UseOptions): UseResult {
   if (!template.answers.some((spec) => spec.name === "uses" && spec.of)) {
     throw new ShipyardError("USAGE", `A ${target.template} cannot use libraries (its template has no "uses" answer).`);
   }
+  if (options.library === target.id) throw new ShipyardError("CYCLE", `${target.id} cannot use itself.`);
+  const spec = template.answers.find((answer) => answer.name === "uses");
+  const candidates = units.filter((unit) => unit.template === spec?.of && unit.id !== target.id).map((unit) => unit.id);
+  if (!candidates.includes(options.library)) {
+    throw new ShipyardError(
+      "INVALID_ANSWER",
+      `"${options.library}" is not a ${spec?.of} of this repository.`,
+      candidates.length ? `${spec?.of} packages here: ${candidates.join(", ")}.` : `Create one first: npx shipyard add ${spec?.of} ${options.library}`,
+    );
+  }
   const current = Array.isArray(target.answers.uses) ? target.answers.uses : [];
   if (current.includes(options.library)) return { files: [], written: false, alreadyUsed: true };
   const answers = { ...target.answers, uses: [...current, options.library] };

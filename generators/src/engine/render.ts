@@ -76,7 +76,7 @@ function matchesWhen(when: Record<string, string | number> | undefined, answers:
 
 /** Renders every file of a template for one set of answers. Pure apart from reading the template files. */
 export function renderTemplate(template: Template, answers: Answers, context: RenderContext): PlannedFile[] {
-  const data = { ...context, ...answers };
+  const data = { ...context, versions: template.versions, ...answers };
   const files: PlannedFile[] = [];
   for (const { source, spec } of template.files) {
     if (!matchesWhen(spec.when, answers)) continue;

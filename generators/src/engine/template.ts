@@ -39,6 +39,8 @@ export interface FileSpec {
 export interface Template {
   kind: string;
   dir: string;
+  /** templates/versions.json: tool versions shared by every template, seen as {{versions.<name>}}. */
+  versions: Record<string, string>;
   description: string;
   /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
   directory: string;
@@ -93,6 +95,16 @@ export function listAddableKinds(templatesDir: string): Array<{ kind: string; ma
     .filter(({ manifest }) => manifest.directory !== ".");
 }
 
+function readVersions(templatesDir: string): Record<string, string> {
+  const path = join(templatesDir, "versions.json");
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ShipyardError("TEMPLATE_ERROR", `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
 /** Reads only the manifest: enough to build the CLI's flags without walking the files. */
 export function readManifest(templatesDir: string, kind: string): Manifest {
   const path = join(templatesDir, kind, "template.json");
@@ -135,6 +147,7 @@ export function loadTemplate(templatesDir: string, kind: string): Template {
   return {
     kind,
     dir,
+    versions: readVersions(templatesDir),
     description: manifest.description,
     directory: manifest.directory,
     answers: manifest.answers,

@@ -7,7 +7,7 @@ describe("server", () => {
   afterEach(() => app?.close());
 
   it("listens on a real port and answers /health", async () => {
-    app = await startServer({ port: 0, host: "127.0.0.1", logger: false });
+    app = await startServer({ port: 0, host: "127.0.0.1", logger: false, logRequests: false });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("server is not listening on TCP");
     const response = await fetch(`http://127.0.0.1:${address.port}/health`);
@@ -16,7 +16,8 @@ describe("server", () => {
   });
 
   it("reads PORT and HOST from the environment, defaulting to 0.0.0.0:{{port}}", () => {
-    expect(optionsFromEnv({})).toMatchObject({ port: {{port}}, host: "0.0.0.0" });
+    expect(optionsFromEnv({})).toMatchObject({ port: {{port}}, host: "0.0.0.0", logRequests: false });
+    expect(optionsFromEnv({ LOG_REQUESTS: "true" })).toMatchObject({ logRequests: true });
     expect(optionsFromEnv({ PORT: "3000", HOST: "127.0.0.1" })).toMatchObject({ port: 3000, host: "127.0.0.1" });
     expect(() => optionsFromEnv({ PORT: "http" })).toThrow(/PORT/);
   });
