@@ -36,7 +36,6 @@ export function benchEnv({ ca = true, extra = {} } = {}) {
   return env;
 }
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: benchmarks are no turbo task
 const extraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
 
 /** The two environments to compare, labelled; just the first when NODE_EXTRA_CA_CERTS is not set at all. */

@@ -272,10 +272,10 @@ describe("packages/hello", () => {
       ...Object.keys(record.files),
       ...Object.entries(record.files)
         .filter(([, kind]) => kind !== "seed")
-        .map(([path]) => `.shipyard/base/${path}`),
+        .map(([path]) => `.shipyard/base/${path}.base`),
     ];
     expect(belongsToHello).toContain("packages/hello/package.json");
-    expect(belongsToHello).toContain(".shipyard/base/.github/workflows/hello.yml");
+    expect(belongsToHello).toContain(".shipyard/base/.github/workflows/hello.yml.base");
     const full = makeTempRepo({ git: false });
     const without = makeTempRepo({ git: false, exclude: [...belongsToHello, "packages/hello/"] });
     try {
@@ -605,7 +605,7 @@ describe("help, version, --dry-run, --json", () => {
     expect(addedFiles.filter((path) => !path.startsWith(".shipyard/"))).toEqual(listed);
     const state = addedFiles.filter((path) => path.startsWith(".shipyard/"));
     expect(state).toContain(".shipyard/units/payments.json");
-    for (const path of state.filter((p) => p.startsWith(".shipyard/base/"))) expect(listed).toContain(path.slice(".shipyard/base/".length));
+    for (const path of state.filter((p) => p.startsWith(".shipyard/base/"))) expect(listed).toContain(path.slice(".shipyard/base/".length, -".base".length));
   });
 
   it("--json prints one parseable JSON document, for a dry run and for a real run", async () => {

@@ -265,7 +265,7 @@ describe("scaffold", () => {
       ".github/workflows/ci.yml", "README.md", "generators/package.json", "generators/tsconfig.json", "generators/dist/cli/shipyard.js",
       "generators/src/cli/shipyard.ts", "templates/service/template.json", "templates/monorepo/template.json", "packages/api/package.json",
       ".github/workflows/api.yml", ".shipyard/config.json", ".shipyard/units/_monorepo.json", ".shipyard/units/api.json",
-      ".shipyard/base/package.json", ".shipyard/base/.github/workflows/ci.yml",
+      ".shipyard/base/package.json.base", ".shipyard/base/.github/workflows/ci.yml.base",
     ]) {
       expect(existsSync(join(dir, path)), path).toBe(true);
     }
@@ -279,7 +279,7 @@ describe("scaffold", () => {
     expect(unit.template).toBe("monorepo");
     expect(unit.answers).toMatchObject({ name: "my-platform", node: 24 });
     expect(unit.files).toMatchObject({ "package.json": "merged", ".gitignore": "merged", ".editorconfig": "owned", "README.md": "seed" });
-    expect(existsSync(join(dir, ".shipyard/base/README.md"))).toBe(false); // seeds have no merge base
+    expect(existsSync(join(dir, ".shipyard/base/README.md.base"))).toBe(false); // seeds have no merge base
     expect(readJson<{ name: string }>(dir, "packages/api/package.json").name).toBe("@my-platform/api");
 
     // The same shape as this repository: identical shared config, the same tools, no engines.node at the root.

@@ -148,7 +148,6 @@ beforeAll(() => {
 
 afterAll(() => {
   repo?.remove();
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   if (scratch && process.env.SHIPYARD_KEEP_TMP !== "1") rmSync(scratch, { recursive: true, force: true });
 });
 

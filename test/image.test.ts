@@ -6,7 +6,6 @@
 // rebuild only the late layers, and an image whose final stage runs as root must be caught.
 import { spawnSync } from "node:child_process";
 import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +21,7 @@ import {
   runContainer,
   waitForHttp,
 } from "./support/podman.js";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, type TempRepo } from "./support/repo.js";
+import { ensureCliBuilt, freePort, makeTempRepo, runCommand, runShipyard, type TempRepo } from "./support/repo.js";
 
 const SCOPE = "shipyard";
 const LIB = "greet";
@@ -48,15 +47,6 @@ function podman(args: string[]): string {
   return r.stdout;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
 
 /** Every path under `root` in the image (folders end in /), symlinks listed but not followed. Read from a mount. */
 function imageTree(image: string, root = "/app"): string[] {
@@ -130,7 +120,6 @@ beforeAll(async () => {
   expect(JSON.stringify(libPkg.exports ?? libPkg.main)).toContain("dist/index.js");
   writeFileSync(
     join(repo.dir, "packages", LIB, "src/index.ts"),
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source written into the library
     'export function greet(name: string): string {\n  return `Greetings from the library, ${name}!`;\n}\n',
   );
   rmSync(join(repo.dir, "packages", LIB, "test"), { recursive: true, force: true }); // its seed tests test the seed code

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, snapshotTree, type TempRepo } from "./support/repo.js";
+import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, snapshotTree, type TempRepo, git } from "./support/repo.js";
 
 const stripAnsi = (text: string) => stripVTControlCharacters(text);
 const read = (dir: string, path: string) => readFileSync(join(dir, path), "utf8");
@@ -24,15 +24,6 @@ const turboEnv = (): Record<string, string | undefined> => ({
   FORCE_COLOR: "0",
 });
 
-async function git(dir: string, ...args: string[]): Promise<string> {
-  const result = await runCommand(
-    "git",
-    ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid", "-c", "commit.gpgsign=false", ...args],
-    dir,
-  );
-  expect(result.code, `git ${args.join(" ")}\n${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 async function shipyard(dir: string, ...args: string[]) {
   const result = await runShipyard(dir, args);

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, type TempRepo } from "./support/repo.js";
+import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, type TempRepo, git } from "./support/repo.js";
 import { startTurboCache, type TurboCache } from "./support/turbo-cache.js";
 
 const stripAnsi = (text: string) => stripVTControlCharacters(text);
@@ -33,15 +33,6 @@ function turboEnv(extra: Record<string, string> = {}): Record<string, string | u
   };
 }
 
-async function git(dir: string, ...args: string[]): Promise<string> {
-  const result = await runCommand(
-    "git",
-    ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid", "-c", "commit.gpgsign=false", ...args],
-    dir,
-  );
-  expect(result.code, `git ${args.join(" ")}\n${result.stderr}`).toBe(0);
-  return result.stdout;
-}
 
 /** `turbo run <tasks>` with a run summary: the output, and every task's cache status by task id. */
 async function turboRun(dir: string, args: string[], env: Record<string, string> = {}) {
@@ -130,7 +121,6 @@ it("formats the balance with ${pkg("ledger")}", async () => {
 afterAll(async () => {
   await cache?.stop();
   origin?.remove();
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   if (process.env.SHIPYARD_KEEP_TMP !== "1") for (const dir of clones) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -242,7 +242,6 @@ beforeAll(async () => {
 
 afterAll(() => {
   repo?.remove();
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   if (scratch && process.env.SHIPYARD_KEEP_TMP !== "1") rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -356,7 +355,7 @@ describe.each(SERVICES)("generated workflow of $name ($runtime runtime)", (svc) 
     for (const secret of Object.values(SECRETS)) expect(output).not.toContain(secret);
   });
 
-  test.each([
+  test.each<{ missing: string[]; secrets: Record<string, string>; withVar: boolean }>([
     { missing: ["secret CLEVER_TOKEN", "secret CLEVER_SECRET", `variable ${svc.appIdVar}`], secrets: {}, withVar: false },
     { missing: [`variable ${svc.appIdVar}`], secrets: SECRETS, withVar: false },
     { missing: ["secret CLEVER_TOKEN", "secret CLEVER_SECRET"], secrets: {}, withVar: true },

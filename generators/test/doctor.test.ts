@@ -71,7 +71,7 @@ describe("shipyard doctor", () => {
     const result = doctor(fixture.root);
     const templates = result.checks.find((check) => check.check === "templates");
     expect(templates).toMatchObject({ status: "error", message: expect.stringContaining("packages/orders/Dockerfile") });
-    replaceIn("packages/orders/Dockerfile", /<<<<<<< yours[^]*>>>>>>> template/, "USER node");
+    replaceIn("packages/orders/Dockerfile", /<<<<<<< yours[\s\S]*>>>>>>> template/, "USER node");
     const drift = doctor(fixture.root).checks.find((check) => check.check === "templates");
     expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("shipyard update") });
   });

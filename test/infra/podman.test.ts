@@ -4,10 +4,10 @@
 // that only touches app code reuses the dependency layer.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/repo.js";
 import {
   buildImage,
   ensureBaseImage,
@@ -51,15 +51,6 @@ srv.listen(8080);
 process.on("SIGTERM", () => srv.close(() => process.exit(0)));
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
 
 describe.skipIf(!podmanAvailable())("podman test infrastructure", () => {
   let dir: string;

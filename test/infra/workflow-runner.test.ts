@@ -114,11 +114,9 @@ describe("expression evaluator", () => {
   test("if: conditions get an implicit success() &&, and mixed templates are strings", () => {
     expect(conditionExpression(undefined)).toBe("success()");
     expect(conditionExpression("github.ref == 'x'")).toBe("success() && (github.ref == 'x')");
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expression syntax, not a JS template
     expect(conditionExpression("${{ always() }}")).toBe("always()");
     expect(conditionExpression("failure() && steps.a.outcome == 'failure'")).toBe("failure() && steps.a.outcome == 'failure'");
     // `if: ${{ false }} == true` is the string 'false == true': truthy.
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expression syntax, not a JS template
     const mixed = conditionExpression("${{ false }} == true");
     expect(evaluateExpression(mixed, { contexts: {}, status: { success: true, failure: false } })).toBeTruthy();
   });
@@ -618,7 +616,6 @@ jobs:
     const blocks = extractRunBlocks(file);
     expect(blocks).toHaveLength(1);
     expect(blocks[0]).toMatchObject({ job: "t", stepIndex: 1, name: "deploy", shell: "bash" });
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expression syntax, not a JS template
     expect(blocks[0]?.script).toBe('clever link "${GHA_EXPR_1}" --alias "${GHA_EXPR_2}"\necho "done ${GHA_EXPR_3}"\n');
     expect(blocks[0]?.expressions).toEqual(["vars.CLEVER_APP_ID", "format('{0}-x', 'orders')", "github.sha"]);
     const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;

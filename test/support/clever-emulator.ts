@@ -50,10 +50,13 @@
 // PATH, HOME, TLS and proxy variables are kept so npm reaches the registry from this machine.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildImage, removeImage, type RunningContainer, runContainer } from "./podman.js";
+import { freePort as freePortOn } from "./repo.js";
+
+/** The emulated platform is reached from outside loopback too (it checks 0.0.0.0 binding): any-address port. */
+const freePort = () => freePortOn("0.0.0.0");
 
 export type CleverRuntime = "node" | "docker";
 
@@ -436,15 +439,6 @@ export interface CleverDeployment {
   stop(): Promise<{ exitCode: number | null; signal: string | null; seconds: number }>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer().listen(0, "0.0.0.0", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
 
 /** The host environment a build needs on this machine (PATH, HOME, TLS, proxies), without test-runner or npm_* noise. */
 function hostEnv(): Record<string, string> {

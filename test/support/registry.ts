@@ -14,10 +14,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./repo.ts";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -97,17 +97,6 @@ export async function ensureTools(...names: string[]): Promise<void> {
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (callers retry on EADDRINUSE). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePromise(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 /**
  * A copy of `base` without the npm_* variables an outer `npm run`/`npx` injects (npx sets npm_config_yes=true,
@@ -301,7 +290,6 @@ const VERDACCIO_BIN = join(VERDACCIO_DIR, "node_modules/verdaccio/bin/verdaccio"
 
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   await ensureTools("verdaccio");
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   const keep = options.keep ?? process.env.SHIPYARD_KEEP_TMP === "1";
   const dir = await mkdtemp(join(tmpdir(), "shipyard-registry-"));
   const storageDir = join(dir, "storage");

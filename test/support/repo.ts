@@ -191,14 +191,22 @@ export function diffTrees(before: TreeSnapshot, after: TreeSnapshot): { added: s
   };
 }
 
-/** A TCP port that was free on 127.0.0.1 a moment ago. */
-export function freePort(): Promise<number> {
+/** A TCP port that was free on `host` a moment ago (0.0.0.0 for a server that must be reached from outside). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
+    server.unref();
     server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const address = server.address();
       server.close(() => (typeof address === "object" && address ? resolvePromise(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** `git <args>` in `dir` with a throw-away identity; throws with git's stderr when it fails. */
+export async function git(dir: string, ...args: string[]): Promise<string> {
+  const result = await runCommand("git", ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid", "-c", "commit.gpgsign=false", ...args], dir);
+  if (result.code !== 0) throw new Error(`git ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
 }

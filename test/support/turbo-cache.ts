@@ -47,7 +47,6 @@ const PASS_THROUGH = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EX
 
 export async function startTurboCache(options: TurboCacheOptions = {}): Promise<TurboCache> {
   await ensureTools("turbo-cache");
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: a debugging switch of the e2e tests, which are no turbo task
   const keep = options.keep ?? process.env.SHIPYARD_KEEP_TMP === "1";
   const storageDir = await mkdtemp(join(tmpdir(), "shipyard-turbo-cache-"));
   const token = randomBytes(24).toString("hex");

@@ -11,8 +11,10 @@ import type { PlannedFile } from "../engine/render.js";
  *   units/<id>.json        one per generated unit (`monorepo` for the root files, the package name for a package):
  *                          its template, its answers and the kind of every file it manages. One file per unit, so
  *                          two branches that each add a service never conflict here.
- *   base/<path>            for every owned or merged file, the content Shipyard last wrote: the merge base of the
- *                          next update. Kept as plain files so a pull request shows readable diffs.
+ *   base/<path>.base       for every owned or merged file, the content Shipyard last wrote: the merge base of the
+ *                          next update. Kept as plain files so a pull request shows readable diffs; the .base
+ *                          suffix keeps tools that find files by name (biome, Dependabot, Docker tooling) away
+ *                          from these copies of package.json, biome.json, Dockerfiles.
  */
 export const STATE_DIR = ".shipyard";
 
@@ -34,7 +36,7 @@ export interface Unit extends UnitRecord {
 
 const configPath = (root: string) => join(root, STATE_DIR, "config.json");
 const unitPath = (id: string) => `${STATE_DIR}/units/${id}.json`;
-export const basePath = (path: string) => `${STATE_DIR}/base/${path}`;
+export const basePath = (path: string) => `${STATE_DIR}/base/${path}.base`;
 
 export function isShipyardRepo(root: string): boolean {
   return existsSync(configPath(root));
