@@ -2,6 +2,7 @@ import type { NodePlopAPI } from "plop";
 import { add } from "./commands/add.js";
 import { coerceAnswer, type RawAnswers } from "./engine/answers.js";
 import { listAddableKinds } from "./engine/template.js";
+import { messageOf } from "./prompts.js";
 import { readConfig } from "./state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
 
@@ -17,14 +18,7 @@ export default function plopfile(plop: NodePlopAPI): void {
     plop.setGenerator(kind, {
       description: manifest.description,
       prompts: manifest.answers.map((spec) => {
-        const validate = (value: unknown) => {
-          try {
-            coerceAnswer(spec, value, scope);
-            return true;
-          } catch (error) {
-            return (error as Error).message;
-          }
-        };
+        const validate = (value: unknown) => messageOf(() => coerceAnswer(spec, value, scope));
         return spec.type === "choice"
           ? { type: "list", name: spec.name, message: spec.message, choices: spec.choices.map(String), default: String(spec.default) }
           : { type: "input", name: spec.name, message: spec.message, default: spec.default === undefined ? undefined : String(spec.default), validate };

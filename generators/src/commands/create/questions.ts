@@ -1,4 +1,5 @@
 import { validatePackageNameAnswer, validateScope } from "../../engine/answers.js";
+import { messageOf, prompt } from "../../prompts.js";
 
 export interface CreateAnswers {
   dir: string;
@@ -15,22 +16,12 @@ export interface CreateDefaults {
   checkDir(dir: string): void;
 }
 
-const messageOf = (check: () => void): true | string => {
-  try {
-    check();
-    return true;
-  } catch (error) {
-    return (error as Error).message;
-  }
-};
-
 /**
  * Asks, on a terminal, for what `create` was not given: the directory, the scope and the first service. Answers are
- * checked as they are typed, by the same validators the flags go through. inquirer is imported only here and only
- * when a question is shown (see prompts.ts, which asks a template's own answers the same way).
+ * checked as they are typed, by the same validators the flags go through (through prompts.ts, the one module that
+ * loads inquirer, and only when a question is shown).
  */
 export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateDefaults): Promise<CreateAnswers> {
-  const { default: inquirer } = await import("inquirer");
   type Raw = { dir?: string; scope?: string; withService?: boolean; service?: string };
   const dirOf = (answers: Raw) => (given.dir ?? answers.dir ?? defaults.dir).trim();
   const scopeOf = (answers: Raw) => given.scope ?? answers.scope ?? defaults.scopeFor(dirOf(answers));
@@ -67,7 +58,7 @@ export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateD
       validate: (value: string, answers?: Raw) => messageOf(() => validatePackageNameAnswer(value.trim(), validateScope(scopeOf(answers ?? {})), "--service")),
     },
   ];
-  const answers = (await inquirer.prompt(questions as never)) as Raw;
+  const answers = await prompt<Raw>(questions);
   const service = given.service !== undefined ? given.service : answers.withService ? (answers.service ?? defaults.service).trim() : false;
   return { dir: dirOf(answers), scope: validateScope(scopeOf(answers)), service };
 }
