@@ -67,7 +67,7 @@ describe("shipyard update", () => {
   it("marks a conflict when both changed the same lines, exits non-zero, and loses nothing else", () => {
     edit(`${TEMPLATE}/packages/__name__/Dockerfile`, "USER node", "USER 10001");
     edit(DOCKERFILE, "USER node", "USER app");
-    edit(PACKAGE, /"fastify": "[^"]+"/, '"fastify": "^5.6.0",\n    "zod": "^4.0.0"');
+    edit(PACKAGE, /"fastify": "[^"]+"/, '$&,\n    "zod": "^4.0.0"');
     edit("templates/versions.json", /"vitest": "[^"]+"/, '"vitest": "4.2.0"');
     commitAll();
     const result = run();
@@ -81,7 +81,7 @@ describe("shipyard update", () => {
   });
 
   it("keeps a user's added dependency when the template changes other keys of package.json", () => {
-    edit(PACKAGE, /"fastify": "[^"]+"/, '"fastify": "^5.6.0",\n    "pg": "^8.0.0"');
+    edit(PACKAGE, /"fastify": "[^"]+"/, '$&,\n    "pg": "^8.0.0"');
     edit("templates/versions.json", /"fastify": "[^"]+"/, '"fastify": "5.7.0"');
     edit(`${TEMPLATE}/packages/__name__/package.json`, '"test": "vitest run"', '"test": "vitest run --coverage.enabled=false"');
     commitAll();

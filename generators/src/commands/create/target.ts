@@ -107,10 +107,11 @@ export function checkTarget(cwd: string, dir: string, force: boolean): Target {
  */
 export class Footprint {
   private readonly added = new Set<string>();
+  private readonly target: Target;
 
-  constructor(
-    private readonly target: Target,
-  ) {}
+  constructor(target: Target) {
+    this.target = target;
+  }
 
   /** Call before writing `path` (relative to the root). */
   claim(path: string): void {
