@@ -61,9 +61,15 @@ const hasStep = (file: string, name: string) => {
   return Object.values(wf.jobs).some((j) => (j.steps ?? []).some((s) => s.name === name));
 };
 
-/** What actions/setup-node puts on PATH: the workflow's single node-version, as the official binary. */
+/**
+ * What actions/setup-node puts on PATH: the workflow's single Node version (node-version, or node-version-file read
+ * from the workspace, as the action does), as the official binary.
+ */
 function setupNodeBin(file: string): string[] {
-  const versions = [...new Set(stepsWith(file, "actions/setup-node").map((s) => String((s.with as Dict | undefined)?.["node-version"])))];
+  const workspace = join(file, "../../..");
+  const versionOf = (inputs: Dict | undefined) =>
+    inputs?.["node-version"] !== undefined ? String(inputs["node-version"]) : readFileSync(join(workspace, String(inputs?.["node-version-file"])), "utf8").trim();
+  const versions = [...new Set(stepsWith(file, "actions/setup-node").map((s) => versionOf(s.with as Dict | undefined)))];
   expect(versions, `${file}: one Node version for every job`).toHaveLength(1);
   return [nodeBinDir(versions[0] as string)];
 }
@@ -111,8 +117,27 @@ async function firstPush(changedFiles: string[]): Promise<Record<string, Workflo
       replaceSteps: hasStep(file, INSTALL_CLEVER) ? { [INSTALL_CLEVER]: "echo 'clever-tools installed without Clever Cloud settings' >&2; exit 1" } : {},
     });
   }
-  expect(clever.calls(), "clever was called by an unconfigured repository").toEqual([]);
+  // Nothing reached Clever Cloud. (Read-only calls are fine: the generator's own tests, which the repository-wide CI
+  // runs, include `shipyard doctor`, which asks `clever version`.)
+  const deploying = clever.calls().filter((call) => ["link", "env", "deploy", "create", "login"].includes(call.argv[0] ?? ""));
+  expect(deploying, "clever was asked to deploy by an unconfigured repository").toEqual([]);
   return results;
+}
+
+/** The repository-wide CI (ci.yml, from templates/monorepo): green, and its last step, `shipyard update --check`, ran. */
+function expectRepositoryCiGreen(r: WorkflowResult | undefined) {
+  expect(r?.triggered, r?.skipReason).toBe(true);
+  expect(r?.status, describeJob(r?.jobs.ci)).toBe("success");
+  const check = r?.jobs.ci?.steps.at(-1);
+  expect(check?.name).toBe("Generated files are in sync with templates/");
+  expect(check?.status, `${check?.stdout}${check?.stderr}`).toBe("success");
+  expect(check?.stdout).toContain("Up to date with templates/");
+}
+
+/** Checks one pushed workflow: the repository-wide CI, or a service's (see below). */
+function expectGreen(name: string, r: WorkflowResult | undefined) {
+  if (name === "ci.yml") expectRepositoryCiGreen(r);
+  else expectGreenWithoutDeploy(name, r);
 }
 
 /** A triggered service workflow: ci green with the tests run, deploy green with every deploy step skipped and a
@@ -156,8 +181,8 @@ describe("first push without any secret or variable", () => {
     // The first push of a new repository brings every file.
     const results = await firstPush(git(repo.dir, "ls-files").split("\n"));
     expect(Object.keys(results)).toEqual(workflowFiles(repo.dir).filter((f) => !NOT_RUN.has(f)));
-    expect(Object.keys(results)).toContain("hello.yml");
-    for (const [name, r] of Object.entries(results)) expectGreenWithoutDeploy(name, r);
+    expect(Object.keys(results)).toEqual(expect.arrayContaining(["ci.yml", "hello.yml"]));
+    for (const [name, r] of Object.entries(results)) expectGreen(name, r);
   });
 
   test("after a student added a service: green, both deploys skipped with a notice naming their variable", async () => {
@@ -175,9 +200,9 @@ describe("first push without any secret or variable", () => {
     expect(changed).toContain("package-lock.json");
 
     const results = await firstPush(changed);
-    expect(Object.keys(results)).toEqual(["hello.yml", "orders.yml"]);
+    expect(Object.keys(results)).toEqual(["ci.yml", "hello.yml", "orders.yml"]);
     // The lockfile changed: hello's workflow runs too (its paths include package-lock.json), and stays green.
-    for (const [name, r] of Object.entries(results)) expectGreenWithoutDeploy(name, r);
+    for (const [name, r] of Object.entries(results)) expectGreen(name, r);
   });
 
   test("Shipyard's own shipyard.yml (not run here, see NOT_RUN) is never triggered by a push, and passes actionlint", async () => {
