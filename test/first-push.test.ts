@@ -7,7 +7,6 @@
 // As in test/workflow-contract.test.ts, what the runner only records is done here as GitHub would: the workspace is
 // a clone with the ci checkout's fetch-depth, actions/setup-node's Node is first on PATH, and the runner's PATH has
 // no node_modules/.bin of this checkout. The recording `clever` stand-in is on PATH too, to prove no call is made.
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { nodeBinDir } from "./support/clever-emulator.ts";
 import { type CleverStub, createCleverStub } from "./support/clever-stub.ts";
-import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo } from "./support/repo.ts";
+import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo, gitSync } from "./support/repo.ts";
 import { type JobResult, runWorkflow, type WorkflowResult } from "./support/workflow-runner.ts";
 
 type Dict = Record<string, unknown>;
@@ -30,12 +29,7 @@ let repo: TempRepo;
 let scratch: string;
 let clones = 0;
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=Student", "-c", "user.email=student@example.invalid", "-c", "commit.gpgsign=false", ...args], {
-    cwd,
-    stdio: "pipe",
-    encoding: "utf8",
-  }).trim();
+const git = gitSync;
 
 /** The runner machine's PATH: this process's, without the node_modules/.bin folders `npx vitest` put there. */
 const runnerPath = () =>

