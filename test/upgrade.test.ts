@@ -56,7 +56,8 @@ describe("shipyard upgrade --from a newer Shipyard", () => {
 
     // The users' edits, committed.
     replace(repo, "packages/hello/Dockerfile", "USER node\n", "LABEL org.opencontainers.image.vendor=acme\nUSER node\n");
-    replace(repo, "packages/hello/package.json", '"fastify": "^5.6.0"', '"fastify": "^5.6.0",\n    "yaml": "^2.9.0"');
+    const fastify = file(repo, "packages/hello/package.json").match(/"fastify": "[^"]+"/)?.[0] as string;
+    replace(repo, "packages/hello/package.json", fastify, `${fastify},\n    "yaml": "^2.9.0"`);
     replace(repo, "packages/hello/src/app.ts", "// An example JSON route.", "// Our first route.");
     appBefore = file(repo, "packages/hello/src/app.ts");
     git(repo, "commit", "-qam", "our edits");
