@@ -3,7 +3,8 @@
 // the same JSON in the same run: requests/s, p99 latency, errors, and the ratio to the bare server
 // (target: at least 0.8x its throughput). autocannon (from bench/peers) drives GET /health and POST /greetings,
 // each for a bounded duration after a short warm-up; targets are interleaved so machine drift hits both.
-// The service runs with LOG_LEVEL=silent and, separately, with its default JSON request logging (info, to /dev/null).
+// The service runs with LOG_LEVEL=silent, with its default logging (info: lifecycle and failed requests, to /dev/null),
+// and with a JSON line per request (LOG_REQUESTS=true).
 // Also: start-up time to the first 200 on /health, with NODE_EXTRA_CA_CERTS as is and unset.
 //
 //   npm ci --prefix bench/peers && npm run build -w @shipyard/hello
@@ -139,9 +140,14 @@ async function main() {
       env: (port) => ({ PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "silent", NODE_ENV: "production" }),
     },
     {
-      name: "service, logging (info)",
+      name: "service, default logging (info)",
       args: () => [serverJs],
       env: (port) => ({ PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", NODE_ENV: "production" }),
+    },
+    {
+      name: "service, LOG_REQUESTS=true",
+      args: () => [serverJs],
+      env: (port) => ({ PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", LOG_REQUESTS: "true", NODE_ENV: "production" }),
     },
   ];
   const routes = [

@@ -15,7 +15,8 @@ handlebars.registerHelper({
   constant: (value) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
 });
 const answers = { name: "orders", description: "A Shipyard service.", port: 8080, runtime: "node", node: 24, uses: [] };
-const data = { scope: "shipyard", shipyardVersion: "0.1.0", ...answers };
+const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
+const data = { scope: "shipyard", shipyardVersion: "0.1.0", versions, ...answers };
 const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
 for (const [source, value] of Object.entries(manifest.files)) {
   const spec = typeof value === "string" ? { kind: value } : value;

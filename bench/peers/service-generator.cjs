@@ -14,6 +14,8 @@ module.exports = function registerService(plop) {
   plop.setHelper("shell", (value) => safe(`'${String(value).replaceAll("'", `'\\''`)}'`));
   plop.setHelper("constant", (value) => safe(String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_")));
   const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
+  // Tool versions shared by all templates (templates/versions.json), as Shipyard gives them to every render.
+  const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
   plop.setGenerator("service", {
     description: manifest.description,
     prompts: [
@@ -31,7 +33,7 @@ module.exports = function registerService(plop) {
           type: "add",
           path: (spec.to ?? source).replace(/__([a-zA-Z][a-zA-Z0-9]*)__/g, "{{$1}}"),
           templateFile: join(templateDir, "files", source),
-          data: { scope: "shipyard", shipyardVersion: "0.1.0", uses: [] },
+          data: { scope: "shipyard", shipyardVersion: "0.1.0", versions, uses: [] },
           abortOnFail: true,
         })),
   });
