@@ -10,6 +10,8 @@ npm run build --silent -w create-shipyard
 report=$(mktemp)
 npx vitest run --config test/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$report" "$@"
 status=$?
+# Image builds leave untagged intermediate stages behind; drop them so repeated runs do not fill the disk.
+CONTAINERS_CONF=/etc/shipyard/containers.conf podman image prune --force >/dev/null 2>&1 || true
 # A file whose set-up (beforeAll) fails has no failed test of its own, only skipped ones: count it as a failure.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
