@@ -4,9 +4,10 @@ import type { RawAnswers } from "../engine/answers.js";
 import { listAddableKinds } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { printAdd, printDoctor, printUpdate, printUpgrade, printUse } from "./report.js";
-
-// Commands are imported when chosen: `add` must not pay for the YAML and merge libraries `update` needs.
 import { canPrompt, runCli } from "./run.js";
+
+// Commands are imported in their actions, when chosen: `add` must not pay for the YAML and merge libraries that
+// `update` needs, nor `update` for inquirer.
 
 /** The templates of the repository around the working directory; none outside a repository. */
 function templatesHere(): string | undefined {
