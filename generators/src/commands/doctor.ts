@@ -1,6 +1,6 @@
 import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
 import { readUnits } from "../state/store.js";
-import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { findRepoRoot } from "../workspace.js";
 
 export interface DoctorResult {
   checks: CheckResult[];
@@ -11,7 +11,7 @@ export interface DoctorResult {
 /** Runs every check, in the order a newcomer would fix things: tools first, then the repository. */
 export function doctor(cwd: string): DoctorResult {
   const root = findRepoRoot(cwd);
-  const context = { root, units: readUnits(root), templatesDir: repoTemplatesDir(root), version: generatorVersion(), env: process.env };
+  const context = { root, units: readUnits(root), env: process.env };
   const checks = [
     ...checkNode(context),
     checkNpm(context),

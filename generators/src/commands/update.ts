@@ -1,10 +1,8 @@
 import { recoverInterruptedWrites } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyWrites } from "../state/apply.js";
-import { readConfig, readUnits } from "../state/store.js";
-import { diskTree } from "../state/tree.js";
-import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
-import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { diskPlanInput, type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
+import { findRepoRoot } from "../workspace.js";
 
 export interface UpdateOptions {
   cwd: string;
@@ -28,15 +26,7 @@ export interface UpdateResult {
 export function update(options: UpdateOptions): UpdateResult {
   const root = findRepoRoot(options.cwd);
   recoverInterruptedWrites(root);
-  const plan = planUpdate({
-    root,
-    tree: diskTree(root),
-    config: readConfig(root),
-    units: readUnits(root),
-    templatesDir: repoTemplatesDir(root),
-    restore: options.restore,
-    version: generatorVersion(),
-  });
+  const plan = planUpdate(diskPlanInput(root, { restore: options.restore }));
   const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
   const unknown = options.restore.filter((path) => !deleted.has(path));
   if (unknown.length > 0) {

@@ -3,10 +3,9 @@ import { recoverInterruptedWrites } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyWrites } from "../state/apply.js";
 import { checkReferences } from "../state/references.js";
-import { readConfig, readUnits } from "../state/store.js";
-import { diskTree } from "../state/tree.js";
-import { type FileOutcome, planUpdate } from "../state/update-plan.js";
-import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { readUnits } from "../state/store.js";
+import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
+import { findRepoRoot, repoTemplatesDir } from "../workspace.js";
 
 export interface UseOptions {
   cwd: string;
@@ -54,15 +53,7 @@ export function use(options: UseOptions): UseResult {
   if (current.includes(options.library)) return { files: [], written: false, alreadyUsed: true };
   const answers = { ...target.answers, uses: [...current, options.library] };
   checkReferences(template, target.id, answers, units);
-  const plan = planUpdate({
-    root,
-    tree: diskTree(root),
-    config: readConfig(root),
-    units: [{ ...target, answers }],
-    templatesDir,
-    restore: [],
-    version: generatorVersion(),
-  });
+  const plan = planUpdate(diskPlanInput(root, { units: [{ ...target, answers }] }));
   if (options.dryRun) return { files: plan.files, written: false, alreadyUsed: false };
   applyWrites(root, plan.writes, options.allowDirty);
   return { files: plan.files, written: true, alreadyUsed: false };

@@ -2,9 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { readConfig, type Unit } from "../state/store.js";
+import type { Unit } from "../state/store.js";
 import { diskTree } from "../state/tree.js";
-import { needsAction, planUpdate } from "../state/update-plan.js";
+import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
 /**
@@ -23,8 +23,6 @@ export interface CheckResult {
 export interface DoctorContext {
   root: string;
   units: Unit[];
-  templatesDir: string;
-  version: string;
   env: NodeJS.ProcessEnv;
 }
 
@@ -210,15 +208,7 @@ export function checkAppVariables(context: DoctorContext): CheckResult {
 
 /** Managed files agree with templates/ (the `update --check` of CI), and no conflict is left unresolved. */
 export function checkTemplatesInSync(context: DoctorContext): CheckResult {
-  const plan = planUpdate({
-    root: context.root,
-    tree: diskTree(context.root),
-    config: readConfig(context.root),
-    units: context.units,
-    templatesDir: context.templatesDir,
-    restore: [],
-    version: context.version,
-  });
+  const plan = planUpdate(diskPlanInput(context.root, { units: context.units }));
   const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(diskTree(context.root).read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);

@@ -63,13 +63,14 @@ export function unitExists(root: string, id: string): boolean {
   return existsSync(join(root, unitPath(id)));
 }
 
-/**
- * The state writes that go with a set of rendered files: the unit record and a merge base for every owned or
- * merged file. `written` says which files actually carry that content now (a conflicted file keeps its old base).
- */
-export function unitWrites(id: string, record: UnitRecord, bases: PlannedFile[]): FileWrite[] {
+export function unitRecordWrite(id: string, record: UnitRecord): FileWrite {
+  return { path: unitPath(id), content: `${JSON.stringify(record, null, 2)}\n` };
+}
+
+/** The state writes of a newly generated unit: its record and a merge base for every owned or merged file. */
+export function unitWrites(id: string, record: UnitRecord, files: PlannedFile[]): FileWrite[] {
   return [
-    { path: unitPath(id), content: `${JSON.stringify(record, null, 2)}\n` },
-    ...bases.filter((file) => file.kind !== "seed").map((file) => ({ path: basePath(file.path), content: file.content })),
+    unitRecordWrite(id, record),
+    ...files.filter((file) => file.kind !== "seed").map((file) => ({ path: basePath(file.path), content: file.content })),
   ];
 }

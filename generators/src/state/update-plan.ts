@@ -5,8 +5,9 @@ import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { mergeFile } from "./merge/structured.js";
-import { basePath, type RepoConfig, type Unit, unitWrites } from "./store.js";
-import type { Tree } from "./tree.js";
+import { basePath, type RepoConfig, readConfig, readUnits, type Unit, unitRecordWrite } from "./store.js";
+import { diskTree, type Tree } from "./tree.js";
+import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 
 /**
  * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
@@ -65,31 +66,49 @@ export function needsAction(file: FileOutcome): boolean {
   return !["unchanged", "deleted"].includes(file.outcome);
 }
 
-// 3. reconcile: one file.
-function reconcile(
-  tree: Tree,
-  unit: string,
-  file: PlannedFile,
-  recorded: boolean,
-  options: PlanInput,
-): { outcome: FileOutcome; content?: string | null; base?: string | null } {
-  const result = (outcome: Outcome, content?: string | null, base?: string | null, conflicts?: number) => ({
+/** The plan's input for the repository as it is on disk, with its own templates (update, use, doctor). */
+export function diskPlanInput(root: string, options: { restore?: string[]; units?: Unit[] } = {}): PlanInput {
+  return {
+    root,
+    tree: diskTree(root),
+    config: readConfig(root),
+    units: options.units ?? readUnits(root),
+    templatesDir: repoTemplatesDir(root),
+    restore: options.restore ?? [],
+    version: generatorVersion(),
+  };
+}
+
+interface Reconciled {
+  outcome: FileOutcome;
+  /** New content for the file (null deletes it); undefined leaves it alone. */
+  content?: string | null;
+  /** The merge base on record, and the one to record after this update (owned and merged files only). */
+  oldBase: string | null;
+  newBase: string;
+}
+
+// 3. reconcile: one file. Each file and its base are read once.
+function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolean, options: PlanInput): Reconciled {
+  const current = tree.read(file.path);
+  const base = file.kind === "seed" ? null : tree.read(basePath(file.path));
+  // newBase: what the file now holds from the template's side; unset keeps the base on record.
+  const result = (outcome: Outcome, content?: string | null, newBase?: string, conflicts?: number): Reconciled => ({
     outcome: { unit, path: file.path, kind: file.kind, outcome, ...(conflicts ? { conflicts } : {}) },
     content,
-    base,
+    oldBase: base,
+    newBase: newBase ?? base ?? file.content,
   });
-  const current = tree.read(file.path);
   if (file.kind === "seed") {
     if (current === null && !recorded) return result("created", file.content);
     return result("unchanged");
   }
-  const base = tree.read(basePath(file.path));
   if (current === null) {
     if (!recorded) return result("created", file.content, file.content);
     if (options.restore.includes(file.path)) return result("restored", file.content, file.content);
     return result("deleted");
   }
-  if (current === file.content) return result("unchanged", undefined, base === file.content ? undefined : file.content);
+  if (current === file.content) return result("unchanged", undefined, file.content);
   if (base === null || file.kind === "owned") {
     // No base (an unmanaged file in the way) or an edited owned file: never overwrite, report it.
     return result(current === base ? "updated" : "customized", current === base ? file.content : undefined, current === base ? file.content : undefined);
@@ -124,30 +143,27 @@ export function planUpdate(input: PlanInput): UpdatePlan {
   for (const unit of units) {
     // 2. render
     const { answers, rendered } = renderUnit(templates, templatesDir, unit, config.scope, input.version);
-    const newBases: PlannedFile[] = [];
     const keptPaths = new Set<string>();
     for (const file of rendered) {
       // 3. reconcile
       const step = reconcile(tree, unit.id, file, file.path in unit.files, input);
       files.push(step.outcome);
       keptPaths.add(file.path);
-      // 4. collect
+      // 4. collect (a base is written only when it changes)
       if (step.content !== undefined) writes.push({ path: file.path, content: step.content });
-      if (file.kind !== "seed") newBases.push({ ...file, content: step.base ?? tree.read(basePath(file.path)) ?? file.content });
+      if (file.kind !== "seed" && step.newBase !== step.oldBase) writes.push({ path: basePath(file.path), content: step.newBase });
     }
     for (const [path, kind] of Object.entries(unit.files)) {
       if (keptPaths.has(path) || kind === "seed") continue;
       const current = tree.read(path);
-      const removable = current !== null && current === tree.read(basePath(path));
+      const base = tree.read(basePath(path));
+      const removable = current !== null && current === base;
       files.push({ unit: unit.id, path, kind, outcome: removable ? "removed" : current === null ? "deleted" : "customized" });
       if (removable) writes.push({ path, content: null });
-      writes.push({ path: basePath(path), content: null });
+      if (base !== null) writes.push({ path: basePath(path), content: null });
     }
-    const record = { template: unit.template, answers, files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])) };
-    for (const write of unitWrites(unit.id, record, newBases)) {
-      if (tree.read(write.path) !== write.content) writes.push(write);
-    }
+    const record = unitRecordWrite(unit.id, { template: unit.template, answers, files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])) });
+    if (tree.read(record.path) !== record.content) writes.push(record);
   }
-  // A deletion of something that does not exist is not a write.
-  return { root, files, writes: writes.filter((write) => write.content !== null || tree.read(write.path) !== null) };
+  return { root, files, writes };
 }
