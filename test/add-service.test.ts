@@ -613,17 +613,17 @@ describe("help, version, --dry-run, --json", () => {
     const before = snapshotTree(repo.dir);
     const dry = await runShipyard(repo.dir, ["add", "service", "billing", "--port", "9090", "--yes", "--dry-run", "--json"]);
     expect(dry.code, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout) as { name: string; directory: string; written: boolean; answers: Record<string, unknown>; files: Array<{ path: string; kind: string }> };
-    expect(plan).toMatchObject({ name: "billing", directory: "packages/billing", written: false, answers: { name: "billing", port: 9090 } });
-    expect(plan.files.map((file) => file.path)).toContain("packages/billing/Dockerfile");
+    const plan = JSON.parse(dry.stdout) as { name: string; directory: string; written: boolean; answers: Record<string, unknown>; changes: Array<{ path: string; kind: string }> };
+    expect(plan).toMatchObject({ command: "add", template: "service", name: "billing", directory: "packages/billing", dryRun: true, written: false, answers: { name: "billing", port: 9090 } });
+    expect(plan.changes.map((file) => file.path)).toContain("packages/billing/Dockerfile");
     expect(snapshotTree(repo.dir)).toEqual(before);
 
     const real = await runShipyard(repo.dir, ["add", "service", "billing", "--port", "9090", "--yes", "--json"]);
     expect(real.code, real.stderr).toBe(0);
     const done = JSON.parse(real.stdout) as typeof plan;
     expect(done).toMatchObject({ name: "billing", written: true });
-    expect(done.files.map((file) => file.path)).toEqual(plan.files.map((file) => file.path));
-    for (const file of done.files) expect(existsSync(join(repo.dir, file.path)), file.path).toBe(true);
+    expect(done.changes.map((file) => file.path)).toEqual(plan.changes.map((file) => file.path));
+    for (const file of done.changes) expect(existsSync(join(repo.dir, file.path)), file.path).toBe(true);
     expect(read(repo.dir, "packages/billing/Dockerfile")).toContain("EXPOSE 9090");
   });
 });

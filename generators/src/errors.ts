@@ -18,6 +18,10 @@ export type ErrorCode =
   | "UPGRADE_SOURCE"
   | "CYCLE"
   | "INTERRUPTED"
+  | "OUTSIDE_REPO"
+  | "UNREADABLE"
+  | "LOCKED"
+  | "BROKEN_STATE"
   | "USAGE";
 
 export class ShipyardError extends Error {

@@ -3,6 +3,7 @@ import { add } from "./commands/add.js";
 import { coerceAnswer, type RawAnswers } from "./engine/answers.js";
 import { listAddableKinds } from "./engine/template.js";
 import { messageOf } from "./prompts.js";
+import { Tree } from "./engine/tree.js";
 import { readConfig } from "./state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
 
@@ -12,7 +13,7 @@ import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
  */
 export default function plopfile(plop: NodePlopAPI): void {
   const root = findRepoRoot(process.cwd());
-  const scope = readConfig(root).scope;
+  const scope = readConfig(new Tree(root)).scope;
   const templatesDir = repoTemplatesDir(root);
   for (const { kind, manifest } of listAddableKinds(templatesDir)) {
     plop.setGenerator(kind, {

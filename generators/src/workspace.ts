@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { acquireLock } from "./engine/lock.js";
+import { recoverInterrupted, STAGING_DIR } from "./engine/transaction.js";
+import { Tree } from "./engine/tree.js";
 import { ShipyardError } from "./errors.js";
 import { isShipyardRepo } from "./state/store.js";
 
@@ -40,4 +43,22 @@ export function findRepoRoot(cwd: string): string {
 /** A repository's own templates: what `add` and `update` render. */
 export function repoTemplatesDir(root: string): string {
   return join(root, "templates");
+}
+
+export interface Repository {
+  root: string;
+  tree: Tree;
+}
+
+/**
+ * The repository around `cwd`, opened for one command: the lock taken (so what it plans from cannot change under
+ * it, and no other command writes meanwhile), and what a killed run left rolled back, which it says on stderr.
+ * A dry run (`readOnly`) rolls nothing back: it says that the next writing command will.
+ */
+export function openRepository(cwd: string, options: { readOnly: boolean }): Repository {
+  const root = findRepoRoot(cwd);
+  const tree = new Tree(root);
+  acquireLock(tree.diskPath(STAGING_DIR, "the staging folder"), undefined, root);
+  for (const note of recoverInterrupted(root, STAGING_DIR, options.readOnly)) process.stderr.write(`shipyard: ${note}\n`);
+  return { root, tree };
 }

@@ -24,7 +24,7 @@ const edit = (path: string, from: string | RegExp, to: string) => {
 };
 const run = (options: Partial<Parameters<typeof update>[0]> = {}) =>
   update({ cwd: root, dryRun: false, check: false, allowDirty: false, restore: [], ...options });
-const outcomeOf = (result: ReturnType<typeof update>, path: string) => result.files.find((file) => file.path === path)?.outcome;
+const outcomeOf = (result: ReturnType<typeof update>, path: string) => result.changes.find((file) => file.path === path)?.outcome;
 
 const TEMPLATE = "templates/service/files";
 const DOCKERFILE = "packages/orders/Dockerfile";
@@ -41,7 +41,7 @@ describe("shipyard update", () => {
   it("does nothing when templates and files agree", () => {
     const result = run({ check: true });
     expect(result.pending).toEqual([]);
-    expect(result.files.every((file) => file.outcome === "unchanged")).toBe(true);
+    expect(result.changes.every((file) => file.outcome === "unchanged")).toBe(true);
   });
 
   it("brings a template change into a file nobody edited, exactly", () => {

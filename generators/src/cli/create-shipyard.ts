@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { type CreateResult, create, type Progress } from "../commands/create.js";
+import { create, type Progress } from "../commands/create.js";
 import { ShipyardError } from "../errors.js";
 import { generatorVersion } from "../workspace.js";
+import { printCreate } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
 
 /** Progress on a terminal: a spinner with the elapsed time (ora, loaded only then). Elsewhere: plain lines. */
@@ -45,41 +46,6 @@ async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress
   };
 }
 
-/** A directory as a shell word: `my platform` -> `'my platform'`. */
-const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
-
-function printCreated(result: CreateResult): void {
-  const out: string[] = [];
-  const service = result.service;
-  out.push(
-    `\nCreated ${result.shown}: a Shipyard monorepo (scope @${result.scope}, ${result.files} files)` +
-      (service ? ` with the service ${service.name} in ${service.directory}.` : ", no service yet."),
-  );
-  if (result.git?.status === "committed") out.push(`Git: one initial commit on ${result.git.branch}.`);
-  else if (result.git?.status === "skipped") out.push(`Git: no repository made (${result.git.reason}); the files are not committed.`);
-  else if (result.git?.status === "uncommitted") {
-    out.push(`Git: repository made, files left uncommitted (${result.git.reason}). Then: git add --all && git commit -m "Initial commit"`);
-  }
-
-  const steps: Array<[string, string]> = [];
-  if (result.shown !== ".") steps.push([`cd ${shellWord(result.shown)}`, ""]);
-  if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
-  steps.push(["npm test", "build and test every package (turbo)"]);
-  if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
-  steps.push(["npx shipyard add service <name>", service ? "add another service" : "add a service"]);
-  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
-  out.push("\nNext steps:");
-  for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);
-
-  const appVariable = service ? `CLEVER_APP_ID_${service.name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}` : "CLEVER_APP_ID_<SERVICE>";
-  out.push(
-    "\nDeploys: push to GitHub (git remote add origin <url> && git push -u origin main). Each service's workflow" +
-      "\ntests it and, on main, deploys it to Clever Cloud once the secrets CLEVER_TOKEN and CLEVER_SECRET and the" +
-      `\nvariable ${appVariable} are set (Settings > Secrets and variables > Actions). README.md tells more.\n`,
-  );
-  process.stdout.write(`${out.join("\n")}\n`);
-}
-
 await runCli("create-shipyard", async () => {
   const program = new Command("create-shipyard")
     .description("Create a Shipyard monorepo: npm workspaces, turbo, a first TypeScript service, CI and Clever Cloud deploys.")
@@ -91,6 +57,8 @@ await runCli("create-shipyard", async () => {
     .option("--no-install", "do not run npm install")
     .option("--no-git", "do not make a git repository and its first commit")
     .option("--force", "allow a non-empty directory (no existing file is ever overwritten)")
+    .option("--dry-run", "print what would be written, write nothing (no install, no git)")
+    .option("--json", "print the result as JSON")
     .version(generatorVersion(), "-v, --version")
     .addHelpText("after", "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n")
     .showHelpAfterError()
@@ -103,7 +71,7 @@ await runCli("create-shipyard", async () => {
     if (code?.startsWith("commander.")) return 2;
     throw error;
   }
-  const flags = program.opts<{ yes?: boolean; service?: string | false; scope?: string; install: boolean; git: boolean; force?: boolean }>();
+  const flags = program.opts<{ yes?: boolean; service?: string | false; scope?: string; install: boolean; git: boolean; force?: boolean; dryRun?: boolean; json?: boolean }>();
   const tty = Boolean(process.stdout.isTTY);
   try {
     const result = await create(
@@ -118,10 +86,11 @@ await runCli("create-shipyard", async () => {
         git: flags.git,
         force: Boolean(flags.force),
         userAgent: process.env.npm_config_user_agent,
+        dryRun: Boolean(flags.dryRun),
       },
-      await progressFor(tty, flags.install),
+      await progressFor(tty && !flags.json, flags.install),
     );
-    printCreated(result);
+    printCreate(result, Boolean(flags.json));
     return 0;
   } catch (error) {
     if (error instanceof ShipyardError && error.code === "INTERRUPTED") {

@@ -1,15 +1,27 @@
 import type { AddResult } from "../commands/add.js";
+import type { CreateResult } from "../commands/create.js";
 import type { DoctorResult } from "../commands/doctor.js";
 import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
+import type { ChangeSet } from "../state/apply.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
-/** How results look to a person (or, with --json, to a script). Commands compute; this file only prints. */
+/**
+ * How results look to a person (or, with --json, to a script). Commands compute; this file only prints.
+ *
+ * Every command that changes files (add, create, update, use, upgrade) gives a ChangeSet, and `--json` prints it
+ * in one schema: `{ command, dryRun, written, changes: [{ path, unit?, kind?, outcome, conflicts? }], counts, ... }`
+ * followed by what is particular to the command (the new unit's name and answers, the versions of an upgrade, …).
+ */
+export function printJson(result: ChangeSet, details: Record<string, unknown>): void {
+  const { command, dryRun, written, changes, counts } = result;
+  process.stdout.write(`${JSON.stringify({ command, dryRun, written, changes, counts, ...details }, null, 2)}\n`);
+}
+
 export function printAdd(result: AddResult, json: boolean): void {
   if (json) {
-    const files = result.files.map(({ path, kind }) => ({ path, kind }));
-    process.stdout.write(`${JSON.stringify({ kind: result.kind, name: result.name, directory: result.directory, written: result.written, answers: result.answers, files }, null, 2)}\n`);
+    printJson(result, { template: result.kind, name: result.name, directory: result.directory, answers: result.answers });
     return;
   }
   const verb = result.written ? "created" : "would create";
@@ -39,16 +51,14 @@ const OUTCOME_TEXT: Record<string, string> = {
 
 export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean; dryRun: boolean }): void {
   if (options.json) {
-    const counts: Record<string, number> = {};
-    for (const file of result.files) counts[file.outcome] = (counts[file.outcome] ?? 0) + 1;
-    process.stdout.write(`${JSON.stringify({ written: result.written, upToDate: result.pending.length === 0, counts, files: result.files }, null, 2)}\n`);
+    printJson(result, { upToDate: result.pending.length === 0 });
     return;
   }
-  printOutcomes(result.files);
+  printOutcomes(result.changes);
   // Edited owned files are never overwritten: `update` cannot resolve them, so say what can.
   const drift = result.pending.filter((file) => file.kind === "owned" && file.outcome === "customized");
   const toWrite = result.pending.length - drift.length;
-  const summary = `${result.files.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
+  const summary = `${result.changes.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   else if (result.pending.length === 0) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
   else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite ? " Run `npx shipyard update`." : ""}\n`);
@@ -72,25 +82,31 @@ function printOutcomes(files: FileOutcome[]): void {
 
 export function printUpgrade(result: UpgradeResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    const { fromVersion, toVersion, copied, migrations } = result;
+    printJson(result, { fromVersion, toVersion, copied, migrations, upToDate: result.pending.length === 0 });
     return;
   }
   const { copied } = result;
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
   process.stdout.write(`  generators/: ${copied.generators} files changed; templates/: ${copied.templates} files changed; ${copied.removed} removed\n`);
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
-  printOutcomes(result.files);
+  printOutcomes(result.changes);
   const summary = `${result.pending.length} files to change, ${result.conflicts.length} conflicts`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
 }
 
-export function printUse(result: UseResult, library: string, into: string): void {
+export function printUse(result: UseResult, json: boolean): void {
+  const { library, into } = result;
+  if (json) {
+    printJson(result, { library, into, alreadyUsed: result.alreadyUsed });
+    return;
+  }
   if (result.alreadyUsed) {
     process.stdout.write(`${into} already uses ${library}: nothing to do.\n`);
     return;
   }
-  printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
+  printOutcomes(result.changes.filter((file) => file.outcome !== "unchanged"));
   process.stdout.write(result.written ? `${into} now uses ${library}. Run \`npm install\` to link it.\n` : "Dry run, nothing written.\n");
 }
 
@@ -106,4 +122,54 @@ export function printDoctor(result: DoctorResult, json: boolean): void {
     if (check.fix) process.stdout.write(`         fix: ${check.fix}\n`);
   }
   process.stdout.write(`\n${result.errors} errors, ${result.warnings} warnings.\n`);
+}
+
+/** A directory as a shell word: `my platform` -> `'my platform'`. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+function printCreated(result: CreateResult): void {
+  const out: string[] = [];
+  const service = result.service;
+  out.push(
+    `\nCreated ${result.shown}: a Shipyard monorepo (scope @${result.scope}, ${result.files} files)` +
+      (service ? ` with the service ${service.name} in ${service.directory}.` : ", no service yet."),
+  );
+  if (result.git?.status === "committed") out.push(`Git: one initial commit on ${result.git.branch}.`);
+  else if (result.git?.status === "skipped") out.push(`Git: no repository made (${result.git.reason}); the files are not committed.`);
+  else if (result.git?.status === "uncommitted") {
+    out.push(`Git: repository made, files left uncommitted (${result.git.reason}). Then: git add --all && git commit -m "Initial commit"`);
+  }
+
+  const steps: Array<[string, string]> = [];
+  if (result.shown !== ".") steps.push([`cd ${shellWord(result.shown)}`, ""]);
+  if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
+  steps.push(["npm test", "build and test every package (turbo)"]);
+  if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
+  steps.push(["npx shipyard add service <name>", service ? "add another service" : "add a service"]);
+  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
+  out.push("\nNext steps:");
+  for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);
+
+  const appVariable = service ? `CLEVER_APP_ID_${service.name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}` : "CLEVER_APP_ID_<SERVICE>";
+  out.push(
+    "\nDeploys: push to GitHub (git remote add origin <url> && git push -u origin main). Each service's workflow" +
+      "\ntests it and, on main, deploys it to Clever Cloud once the secrets CLEVER_TOKEN and CLEVER_SECRET and the" +
+      `\nvariable ${appVariable} are set (Settings > Secrets and variables > Actions). README.md tells more.\n`,
+  );
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+
+export function printCreate(result: CreateResult, json: boolean): void {
+  if (json) {
+    const { root, name, scope, service, install, git } = result;
+    printJson(result, { root, name, scope, service, install, git });
+    return;
+  }
+  if (result.dryRun) {
+    for (const change of result.changes) process.stdout.write(`  would create  ${change.path}\n`);
+    process.stdout.write(`Dry run: ${result.files} files in ${result.shown}, nothing written.\n`);
+    return;
+  }
+  printCreated(result);
 }

@@ -1,4 +1,6 @@
-import { ShipyardError } from "../errors.js";
+import { type ErrorCode, ShipyardError } from "../errors.js";
+
+const EXIT_2 = new Set<ErrorCode>(["USAGE", "OUTSIDE_REPO", "BROKEN_STATE"]);
 
 /**
  * Runs a CLI's main function and turns the outcome into an exit code. A ShipyardError is a message for the user
@@ -20,7 +22,8 @@ export async function runCli(name: string, main: () => Promise<number | undefine
     if (error instanceof ShipyardError) {
       process.stderr.write(`${name}: error: ${error.message}\n`);
       if (error.hint) process.stderr.write(`  ${error.hint}\n`);
-      process.exitCode = error.code === "USAGE" ? 2 : 1;
+      // Bad input (a flag, hostile or broken state) is exit 2, as for a usage error; a failed operation is 1.
+      process.exitCode = EXIT_2.has(error.code) ? 2 : 1;
     } else if ((error as { name?: string }).name === "ExitPromptError") {
       process.stderr.write(`${name}: cancelled, nothing was written.\n`);
       process.exitCode = 130;

@@ -101,12 +101,13 @@ await runCli("shipyard", async () => {
     .argument("<library>", "the library to use")
     .requiredOption("--in <package>", "the service or library that uses it")
     .option("--dry-run", "print what would change, write nothing")
+    .option("--json", "print the result as JSON")
     .option("--allow-dirty", "change files that have uncommitted changes")
-    .action(async (library: string, flags: { in: string; dryRun?: boolean; allowDirty?: boolean }) => {
+    .action(async (library: string, flags: { in: string; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
       const { use } = await import("../commands/use.js");
       const result = use({ cwd: process.cwd(), library, into: flags.in, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
-      printUse(result, library, flags.in);
-      exitCode = result.files.some((file) => file.outcome === "conflict") ? 1 : 0;
+      printUse(result, Boolean(flags.json));
+      exitCode = result.changes.some((file) => file.outcome === "conflict") ? 1 : 0;
     });
   program
     .command("doctor")

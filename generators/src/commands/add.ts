@@ -1,13 +1,12 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate } from "../engine/template.js";
-import { recoverInterruptedWrites, writeAtomically } from "../engine/transaction.js";
+import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
+import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { checkReferences } from "../state/references.js";
 import { readConfig, readUnits, unitExists, unitWrites } from "../state/store.js";
-import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { generatorVersion, openRepository, repoTemplatesDir } from "../workspace.js";
 
 export interface AddOptions {
   cwd: string;
@@ -20,21 +19,26 @@ export interface AddOptions {
   dryRun: boolean;
 }
 
-export interface AddResult {
-  root: string;
+export interface AddPlan {
   kind: string;
   name: string;
   directory: string;
   answers: Answers;
   files: PlannedFile[];
-  written: boolean;
 }
 
-/** Plans a new unit from a template: answers validated, files rendered, collisions refused. Writes nothing. */
-export async function planAdd(options: AddOptions): Promise<Omit<AddResult, "written">> {
-  const root = findRepoRoot(options.cwd);
-  const config = readConfig(root);
-  const template = loadTemplate(repoTemplatesDir(root), options.kind);
+export interface AddResult extends AddPlan, ChangeSet {
+  root: string;
+}
+
+/**
+ * Plans a new unit from a template into `tree`: answers validated, files rendered, collisions refused, the files
+ * and the unit's state written into the tree (not to disk). `templatesDir` holds the template (create passes its
+ * own, as the new repository's templates/ is itself still in the tree).
+ */
+export async function planAdd(tree: Tree, templatesDir: string, options: Omit<AddOptions, "cwd" | "dryRun">): Promise<AddPlan> {
+  const config = readConfig(tree);
+  const template = loadTemplate(templatesDir, options.kind);
   let given = options.given;
   if (options.interactive && !options.yes) {
     const { askMissing } = await import("../prompts.js");
@@ -42,25 +46,26 @@ export async function planAdd(options: AddOptions): Promise<Omit<AddResult, "wri
   }
   const answers = resolveAnswers(template, given, config.scope, options.yes);
   const name = String(answers.name);
-  const directory = renderString(template.directory, answers);
-  if (unitExists(root, name) || existsSync(join(root, directory))) {
+  const directory = checkRelativePath(renderString(template.directory, answers), `templates/${options.kind}/template.json`);
+  if (unitExists(tree, name) || tree.exists(directory, "the template's directory")) {
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
-  checkReferences(template, name, answers, readUnits(root));
+  checkReferences(template, name, answers, readUnits(tree));
   const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
-  const taken = files.filter((file) => existsSync(join(root, file.path)));
+  const origin = `templates/${options.kind}/template.json`;
+  const taken = files.filter((file) => tree.exists(file.path, origin));
   if (taken.length > 0) {
     throw new ShipyardError("ALREADY_EXISTS", `Would overwrite ${taken.map((file) => file.path).join(", ")}: nothing was written.`);
   }
-  return { root, kind: options.kind, name, directory, answers, files };
+  const record = { template: options.kind, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
+  applyToTree(tree, [...files, ...unitWrites(name, record, files)], origin);
+  return { kind: options.kind, name, directory, answers, files };
 }
 
 export async function add(options: AddOptions): Promise<AddResult> {
-  // A run killed half way leaves a journal: undo it first, so the same command can simply be run again.
-  recoverInterruptedWrites(findRepoRoot(options.cwd));
-  const plan = await planAdd(options);
-  if (options.dryRun) return { ...plan, written: false };
-  const record = { template: plan.kind, answers: plan.answers, files: Object.fromEntries(plan.files.map((file) => [file.path, file.kind])) };
-  writeAtomically(plan.root, [...plan.files, ...unitWrites(plan.name, record, plan.files)]);
-  return { ...plan, written: true };
+  const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
+  const plan = await planAdd(tree, repoTemplatesDir(root), options);
+  const changes = plan.files.map((file) => ({ path: file.path, unit: plan.name, kind: file.kind, outcome: "created" }));
+  const result = commit(tree, { command: "add", dryRun: options.dryRun, allowDirty: true, changes });
+  return { ...plan, ...result, root };
 }

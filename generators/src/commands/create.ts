@@ -1,17 +1,20 @@
-import { constants, copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
-import { renderString, renderTemplate } from "../engine/render.js";
+import { renderTemplate } from "../engine/render.js";
 import { loadTemplate, type Template } from "../engine/template.js";
-import { type FileWrite, writeAtomically } from "../engine/transaction.js";
+import { acquireLock } from "../engine/lock.js";
+import { Tree } from "../engine/tree.js";
 import { distributionFiles, type Part } from "../distribution.js";
 import { ShipyardError } from "../errors.js";
 import { type GitOutcome, initialCommit } from "../git.js";
 import { type InstallResult, npmInstall, startedFrom } from "../install.js";
 import { shippedMigrationIds } from "../migrations/index.js";
+import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/apply.js";
 import { configWrite, unitWrites } from "../state/store.js";
 import { bundledTemplatesDir, generatorDir, generatorVersion } from "../workspace.js";
-import { add } from "./add.js";
+import { planAdd } from "./add.js";
+import { CREATE_DIR, recoverInterruptedCreate } from "./create/interrupted.js";
 import { checkTarget, displayPath, Footprint, type Target } from "./create/target.js";
 
 /**
@@ -19,11 +22,14 @@ import { checkTarget, displayPath, Footprint, type Target } from "./create/targe
  *
  *   1. answers   flags, else prompts on a terminal, else defaults under --yes, else an error naming the flag;
  *                all validated (and the target checked) before anything touches the disk
- *   2. plan      the root files rendered from templates/monorepo, generators/ and templates/ copied from the
- *                running package, .shipyard/ (config and the `_monorepo` unit with its merge bases)
- *   3. write     one atomic write of the plan, then the first service through `add` (as `shipyard add service`)
+ *   2. plan      into one tree: the root files rendered from templates/monorepo, generators/ and templates/ copied
+ *                from the running package, .shipyard/ (config and the `_monorepo` unit with its merge bases), and
+ *                the first service exactly as `shipyard add service` plans it
+ *   3. write     one commit of that tree: staged inside the target (in .shipyard-create/, which also holds the
+ *                lock and marks an unfinished create), swapped in, so a kill leaves the target as it was or
+ *                complete, and the next create rolls back and removes what a killed one left, saying so
  *   4. install   npm install;  5. git   init + one commit
- * A failure or a signal in 3-5 takes back what the run added: the directory when it created it, else exactly the
+ * A failure or a signal in 4-5 takes back what the run added: the directory when it created it, else exactly the
  * files and folders it added.
  */
 export interface CreateOptions {
@@ -40,6 +46,8 @@ export interface CreateOptions {
   force: boolean;
   /** npm_config_user_agent: which package manager started us. */
   userAgent: string | undefined;
+  /** Plan and report, write nothing (no install, no git). */
+  dryRun?: boolean;
 }
 
 /** How the command shows progress; the CLI decides what it looks like (spinner on a terminal, lines otherwise). */
@@ -48,7 +56,7 @@ export interface Progress {
   task(text: string): { succeed(text: string): void; fail(text: string): void };
 }
 
-export interface CreateResult {
+export interface CreateResult extends ChangeSet {
   root: string;
   /** The directory as the user would `cd` into it. */
   shown: string;
@@ -82,34 +90,6 @@ export function nameFromDirectory(path: string): string {
   return name || DEFAULT_DIR;
 }
 
-/** A file copied as it is: generators/ and templates/ mirror the running package. */
-interface FileCopy {
-  /** Path relative to the new repository's root. */
-  path: string;
-  source: string;
-}
-
-function listCopies(from: string, part: Part): FileCopy[] {
-  return distributionFiles(from, part).map((path) => ({ path: `${part}/${path}`, source: join(from, path) }));
-}
-
-/**
- * Copies files byte for byte. No staging as for rendered files: these folders are new (the plan refuses to overwrite
- * anything), so taking them back on failure is removing them, which the run's footprint does.
- */
-function copyFiles(root: string, copies: FileCopy[]): void {
-  const made = new Set<string>();
-  for (const { path, source } of copies) {
-    const target = join(root, path);
-    const dir = dirname(target);
-    if (!made.has(dir)) {
-      mkdirSync(dir, { recursive: true });
-      made.add(dir);
-    }
-    copyFileSync(source, target, constants.COPYFILE_EXCL);
-  }
-}
-
 interface Resolved {
   target: Target;
   scope: string;
@@ -123,7 +103,10 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   let service = options.service;
   const ask = options.interactive && !options.yes;
   // What was given is checked before any question, so nobody answers questions only to hear a flag was wrong.
-  if (dir !== undefined) checkTarget(options.cwd, dir, options.force);
+  if (dir !== undefined) {
+    if (!options.dryRun) recoverInterruptedCreate(options.cwd, dir);
+    checkTarget(options.cwd, dir, options.force);
+  }
   if (scope !== undefined) validateScope(scope);
   if (typeof service === "string") validatePackageNameAnswer(service.trim(), scope === undefined ? "scope" : validateScope(scope), "--service");
   if (ask && (dir === undefined || scope === undefined || service === undefined)) {
@@ -152,6 +135,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
     }
   }
   dir ??= DEFAULT_DIR;
+  if (!options.dryRun) recoverInterruptedCreate(options.cwd, dir);
   const target = checkTarget(options.cwd, dir, options.force);
   const validScope = validateScope(scope ?? nameFromDirectory(target.root));
   service ??= DEFAULT_SERVICE;
@@ -167,16 +151,16 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   return { target, scope: validScope, service: { template, answers: resolveAnswers(template, given, validScope, true) } };
 }
 
-interface RootPlan {
-  name: string;
-  /** The root unit's rendered files and the state. */
-  writes: FileWrite[];
-  /** generators/ and templates/. */
-  copies: FileCopy[];
+/** A copy of the running package's files into the tree, byte for byte: generators/ and templates/. */
+function copyInto(tree: Tree, from: string, part: Part): ChangeEntry[] {
+  return distributionFiles(from, part).map((path) => {
+    tree.write(`${part}/${path}`, readFileSync(join(from, path)));
+    return { path: `${part}/${path}`, outcome: "copied" };
+  });
 }
 
-/** 2. plan: the root unit's files, the state, and the copies. */
-function planRoot(resolved: Resolved, templatesDir: string, version: string): RootPlan {
+/** 2. plan: the root unit's files, the state, and the copies, into the tree. */
+function planRoot(tree: Tree, resolved: Resolved, templatesDir: string, version: string): { name: string; changes: ChangeEntry[] } {
   const template = loadTemplate(templatesDir, MONOREPO_TEMPLATE);
   const name = nameFromDirectory(resolved.target.root);
   // The root's Node.js (.nvmrc, root CI) follows the first service's, so both start on the same major.
@@ -184,32 +168,29 @@ function planRoot(resolved: Resolved, templatesDir: string, version: string): Ro
   const answers = resolveAnswers(template, given, resolved.scope, true);
   const files = renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version });
   const record = { template: MONOREPO_TEMPLATE, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
+  applyToTree(tree, [
+    ...files.map(({ path, content }) => ({ path, content })),
+    configWrite({ shipyard: version, scope: resolved.scope, migrations: shippedMigrationIds() }),
+    ...unitWrites(MONOREPO_UNIT, record, files),
+  ]);
   return {
     name,
-    writes: [
-      ...files.map(({ path, content }) => ({ path, content })),
-      configWrite({ shipyard: version, scope: resolved.scope, migrations: shippedMigrationIds() }),
-      ...unitWrites(MONOREPO_UNIT, record, files),
+    changes: [
+      ...files.map((file) => ({ path: file.path, unit: MONOREPO_UNIT, kind: file.kind, outcome: "created" })),
+      ...copyInto(tree, generatorDir, "generators"),
+      ...copyInto(tree, templatesDir, "templates"),
     ],
-    copies: [...listCopies(generatorDir, "generators"), ...listCopies(templatesDir, "templates")],
   };
 }
 
 /** Among existing files (--force), none may be overwritten: the root's nor the first service's. */
-function refuseOverwrites(resolved: Resolved, plan: RootPlan, version: string, cwd: string): void {
-  const { root } = resolved.target;
-  const paths = [...plan.writes, ...plan.copies].map((file) => file.path);
-  if (resolved.service) {
-    const { template, answers } = resolved.service;
-    paths.push(renderString(template.directory, answers));
-    for (const file of renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version })) paths.push(file.path);
-  }
-  const taken = paths.filter((path) => existsSync(join(root, path)));
+function refuseOverwrites(tree: Tree, cwd: string): void {
+  const taken = tree.listChanges().filter((change) => tree.readDisk(change.path) !== null).map((change) => change.path);
   if (taken.length > 0) {
     const listed = taken.length > 5 ? `${taken.slice(0, 5).join(", ")} and ${taken.length - 5} more` : taken.join(", ");
     throw new ShipyardError(
       "ALREADY_EXISTS",
-      `Would overwrite ${listed} in ${displayPath(cwd, root)}: nothing was written.`,
+      `Would overwrite ${listed} in ${displayPath(cwd, tree.root)}: nothing was written.`,
       "Move them away, or choose another directory.",
     );
   }
@@ -220,9 +201,22 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   const version = generatorVersion();
   const resolved = await resolveInput(options, templatesDir);
   const { target } = resolved;
-  const plan = planRoot(resolved, templatesDir, version);
-  const { writes, copies, name } = plan;
-  if (!target.creates && readdirSync(target.root).length > 0) refuseOverwrites(resolved, plan, version, options.cwd);
+  const tree = new Tree(target.root);
+  const root = planRoot(tree, resolved, templatesDir, version);
+  const { name } = root;
+  let service: CreateResult["service"];
+  const changes = [...root.changes];
+  if (resolved.service) {
+    const added = await planAdd(tree, templatesDir, { kind: "service", given: resolved.service.answers, yes: true, interactive: false });
+    service = { name: added.name, directory: added.directory, answers: added.answers };
+    changes.push(...added.files.map((file) => ({ path: file.path, unit: added.name, kind: file.kind, outcome: "created" })));
+  }
+  if (!target.creates) refuseOverwrites(tree, options.cwd);
+  const written = tree.listChanges().length;
+  const summary = { root: target.root, shown: displayPath(options.cwd, target.root), name, scope: resolved.scope, service, files: written };
+  if (options.dryRun) {
+    return { ...commit(tree, { command: "create", dryRun: true, changes }), ...summary, install: undefined, git: undefined, startedFrom: undefined };
+  }
 
   const manager = startedFrom(options.userAgent);
   const foreign = manager && manager !== "npm" ? manager : undefined;
@@ -230,8 +224,27 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     progress.note(`Started from ${foreign}, but a Shipyard repository is a set of npm workspaces: it uses npm and package-lock.json.`);
   }
 
-  // 3-5, undone on failure or signal.
+  // 3. write: one transaction. The lock folder marks the target as being created until the commit is done.
+  if (target.creates) mkdirSync(target.root, { recursive: true });
+  const lockDir = tree.diskPath(CREATE_DIR, "create's staging folder");
+  const release = acquireLock(lockDir);
+  writeFileSync(join(lockDir, "creates"), target.creates ?? "");
   const footprint = new Footprint(target);
+  for (const change of tree.listChanges()) footprint.claim(change.path.split("/")[0] as string);
+  let changeSet: ChangeSet;
+  try {
+    changeSet = commit(tree, { command: "create", stagingDir: CREATE_DIR, allowDirty: true, changes });
+  } catch (error) {
+    unlinkSync(join(lockDir, "creates"));
+    release();
+    const undone = footprint.removeAll(options.cwd);
+    if (error instanceof ShipyardError) throw new ShipyardError(error.code, `${error.message.replace(/\.$/, "")}; ${undone}.`, error.hint);
+    throw error;
+  }
+  unlinkSync(join(lockDir, "creates"));
+  release();
+
+  // 4-5, undone on failure or signal.
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -245,29 +258,6 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     if (signalled) throw new ShipyardError("INTERRUPTED", `Interrupted (${signalled}).`);
   };
   try {
-    if (target.creates) mkdirSync(target.root, { recursive: true });
-    for (const file of [...writes, ...copies]) footprint.claim(file.path);
-    writeAtomically(target.root, writes);
-    copyFiles(target.root, copies);
-    checkpoint();
-
-    let written = writes.length + copies.length;
-    let service: CreateResult["service"];
-    if (resolved.service) {
-      step = `adding the service ${resolved.service.answers.name}`;
-      const addOptions = { cwd: target.root, kind: "service", given: resolved.service.answers, yes: true, interactive: false };
-      if (!target.creates) {
-        const planned = await add({ ...addOptions, dryRun: true });
-        const record = { template: planned.kind, answers: planned.answers, files: {} };
-        for (const path of [...planned.files.map((file) => file.path), ...unitWrites(planned.name, record, planned.files).map((write) => write.path)]) {
-          footprint.claim(path);
-        }
-      }
-      const added = await add({ ...addOptions, dryRun: false });
-      service = { name: added.name, directory: added.directory, answers: added.answers };
-      // its files, its unit record and a merge base for every file that is not a seed
-      written += added.files.length + 1 + added.files.filter((file) => file.kind !== "seed").length;
-    }
     checkpoint();
 
     let install: InstallResult | undefined;
@@ -294,12 +284,8 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     checkpoint();
 
     return {
-      root: target.root,
-      shown: displayPath(options.cwd, target.root),
-      name,
-      scope: resolved.scope,
-      service,
-      files: written,
+      ...changeSet,
+      ...summary,
       install,
       git,
       startedFrom: foreign,

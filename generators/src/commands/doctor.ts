@@ -1,4 +1,6 @@
 import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
+import { checkInterruptedRun } from "../doctor/interrupted.js";
+import { Tree } from "../engine/tree.js";
 import { readUnits } from "../state/store.js";
 import { findRepoRoot } from "../workspace.js";
 
@@ -11,7 +13,8 @@ export interface DoctorResult {
 /** Runs every check, in the order a newcomer would fix things: tools first, then the repository. */
 export function doctor(cwd: string): DoctorResult {
   const root = findRepoRoot(cwd);
-  const context = { root, units: readUnits(root), env: process.env };
+  const tree = new Tree(root);
+  const context = { root, tree, units: readUnits(tree), env: process.env };
   const checks = [
     ...checkNode(context),
     checkNpm(context),
@@ -22,6 +25,7 @@ export function doctor(cwd: string): DoctorResult {
     ...checkDeployConfigs(context),
     checkAppVariables(context),
     checkTemplatesInSync(context),
+    checkInterruptedRun(context),
   ];
   return {
     checks,

@@ -1,8 +1,7 @@
-import { recoverInterruptedWrites } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
-import { applyWrites } from "../state/apply.js";
+import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { diskPlanInput, type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
-import { findRepoRoot } from "../workspace.js";
+import { openRepository } from "../workspace.js";
 
 export interface UpdateOptions {
   cwd: string;
@@ -14,31 +13,29 @@ export interface UpdateOptions {
   restore: string[];
 }
 
-export interface UpdateResult {
+export interface UpdateResult extends ChangeSet {
   root: string;
-  files: FileOutcome[];
-  written: boolean;
+  changes: FileOutcome[];
   /** Files that would change (or drifted owned files): non-empty makes --check fail. */
   pending: FileOutcome[];
   conflicts: FileOutcome[];
 }
 
 export function update(options: UpdateOptions): UpdateResult {
-  const root = findRepoRoot(options.cwd);
-  recoverInterruptedWrites(root);
-  const plan = planUpdate(diskPlanInput(root, { restore: options.restore }));
+  const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun || options.check });
+  const plan = planUpdate(diskPlanInput(tree, { restore: options.restore }));
   const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
   const unknown = options.restore.filter((path) => !deleted.has(path));
   if (unknown.length > 0) {
     throw new ShipyardError("USAGE", `--restore ${unknown.join(", ")}: not a managed file that was deleted.`, "`shipyard update --dry-run` lists the deleted ones.");
   }
-  const result = {
+  applyToTree(tree, plan.writes);
+  const result = commit(tree, { command: "update", dryRun: options.dryRun, check: options.check, allowDirty: options.allowDirty, changes: plan.files });
+  return {
+    ...result,
     root,
-    files: plan.files,
+    changes: plan.files,
     pending: plan.files.filter(needsAction),
     conflicts: plan.files.filter((file) => file.outcome === "conflict"),
   };
-  if (options.dryRun || options.check || plan.writes.length === 0) return { ...result, written: false };
-  applyWrites(root, plan.writes, options.allowDirty);
-  return { ...result, written: true };
 }

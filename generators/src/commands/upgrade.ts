@@ -2,15 +2,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { FileWrite } from "../engine/transaction.js";
-import { recoverInterruptedWrites } from "../engine/transaction.js";
+import { Tree } from "../engine/tree.js";
 import { distributionFiles, type Part } from "../distribution.js";
 import { pendingMigrations } from "../migrations/index.js";
 import { resolveSource, type ShipyardSource } from "../sources.js";
-import { applyWrites } from "../state/apply.js";
+import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { configWrite, readConfig, readUnits } from "../state/store.js";
-import { diskTree, overlayTree, type Tree } from "../state/tree.js";
 import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
-import { findRepoRoot, generatorDir } from "../workspace.js";
+import { findRepoRoot, generatorDir, openRepository } from "../workspace.js";
 
 /**
  * `shipyard upgrade --from <source>`: bring a newer Shipyard into the repository and update everything with it.
@@ -29,20 +28,19 @@ export interface UpgradeOptions {
   allowDirty: boolean;
 }
 
-export interface UpgradeResult {
+export interface UpgradeResult extends ChangeSet {
+  changes: FileOutcome[];
   fromVersion: string;
   toVersion: string;
   copied: { generators: number; templates: number; removed: number };
   migrations: Array<{ id: string; description: string }>;
-  files: FileOutcome[];
   pending: FileOutcome[];
   conflicts: FileOutcome[];
-  written: boolean;
 }
 
 /** 1. mirror: the writes that make `target` (relative to the root) a copy of `sourceDir`. */
-function mirrorWrites(root: string, tree: Tree, sourceDir: string, target: Part): { writes: FileWrite[]; removed: number } {
-  const source = diskTree(sourceDir);
+function mirrorWrites(tree: Tree, sourceDir: string, target: Part): { writes: FileWrite[]; removed: number } {
+  const source = new Tree(sourceDir);
   const wanted = distributionFiles(sourceDir, target);
   const writes: FileWrite[] = [];
   for (const path of wanted) {
@@ -50,7 +48,7 @@ function mirrorWrites(root: string, tree: Tree, sourceDir: string, target: Part)
     if (tree.read(`${target}/${path}`) !== content) writes.push({ path: `${target}/${path}`, content });
   }
   const keep = new Set(wanted);
-  const stale = distributionFiles(join(root, target), target).filter((path) => !keep.has(path));
+  const stale = distributionFiles(tree.diskPath(target), target).filter((path) => !keep.has(path));
   for (const path of stale) writes.push({ path: `${target}/${path}`, content: null });
   return { writes, removed: stale.length };
 }
@@ -69,48 +67,46 @@ function delegate(source: ShipyardSource, root: string, options: UpgradeOptions)
 }
 
 export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | number> {
-  const root = findRepoRoot(options.cwd);
-  recoverInterruptedWrites(root);
   const source = resolveSource(options.from, options.cwd);
   try {
-    if (realpathSync(source.generatorsDir) !== realpathSync(generatorDir)) return delegate(source, root, options);
+    // The lock is taken by the CLI that does the work: the delegating one must not hold it.
+    if (realpathSync(source.generatorsDir) !== realpathSync(generatorDir)) return delegate(source, findRepoRoot(options.cwd), options);
 
-    const disk = diskTree(root);
-    const config = readConfig(root);
+    const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
+    const config = readConfig(tree);
     // 1. mirror (a published package carries templates/ inside it: distributionFiles leaves them to templates/)
-    const generators = mirrorWrites(root, disk, source.generatorsDir, "generators");
-    const templates = mirrorWrites(root, disk, source.templatesDir, "templates");
+    const generators = mirrorWrites(tree, source.generatorsDir, "generators");
+    const templates = mirrorWrites(tree, source.templatesDir, "templates");
     const copyWrites = [...generators.writes, ...templates.writes];
     // 2. migrate
-    const units = readUnits(root);
+    const units = readUnits(tree);
     const migrations = await pendingMigrations(config);
     for (const migration of migrations) migration.migrate({ config, units });
     const newConfig = { ...config, shipyard: source.version, migrations: [...config.migrations, ...migrations.map((migration) => migration.id)] };
     // 3. update, seen through the copy
+    applyToTree(tree, copyWrites);
     const plan = planUpdate({
       root,
-      tree: overlayTree(disk, copyWrites),
+      tree,
       config: newConfig,
       units,
       templatesDir: source.templatesDir,
       restore: [],
       version: source.version,
     });
-    const writes = [...copyWrites, ...plan.writes, configWrite(newConfig)].filter((write) => disk.read(write.path) !== write.content);
-    const result: UpgradeResult = {
+    applyToTree(tree, [...plan.writes, configWrite(newConfig)]);
+    // 4. write (unless a dry run), after the uncommitted-changes check
+    const changeSet = commit(tree, { command: "upgrade", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
+    return {
+      ...changeSet,
+      changes: plan.files,
       fromVersion: config.shipyard,
       toVersion: source.version,
       copied: { generators: generators.writes.length, templates: templates.writes.length, removed: generators.removed + templates.removed },
       migrations: migrations.map(({ id, description }) => ({ id, description })),
-      files: plan.files,
       pending: plan.files.filter(needsAction),
       conflicts: plan.files.filter((file) => file.outcome === "conflict"),
-      written: false,
     };
-    if (options.dryRun || writes.length === 0) return result;
-    // 4. write
-    applyWrites(root, writes, options.allowDirty);
-    return { ...result, written: true };
   } finally {
     source.dispose();
   }

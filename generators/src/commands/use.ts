@@ -1,11 +1,10 @@
 import { loadTemplate } from "../engine/template.js";
-import { recoverInterruptedWrites } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
-import { applyWrites } from "../state/apply.js";
+import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { checkReferences } from "../state/references.js";
 import { readUnits } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
-import { findRepoRoot, repoTemplatesDir } from "../workspace.js";
+import { openRepository, repoTemplatesDir } from "../workspace.js";
 
 export interface UseOptions {
   cwd: string;
@@ -15,9 +14,10 @@ export interface UseOptions {
   allowDirty: boolean;
 }
 
-export interface UseResult {
-  files: FileOutcome[];
-  written: boolean;
+export interface UseResult extends ChangeSet {
+  changes: FileOutcome[];
+  library: string;
+  into: string;
   alreadyUsed: boolean;
 }
 
@@ -27,9 +27,8 @@ export interface UseResult {
  * derives from `uses` change together, and the user's own edits to those files are merged, not overwritten.
  */
 export function use(options: UseOptions): UseResult {
-  const root = findRepoRoot(options.cwd);
-  recoverInterruptedWrites(root);
-  const units = readUnits(root);
+  const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
+  const units = readUnits(tree);
   const target = units.find((unit) => unit.id === options.into);
   if (!target) {
     throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !unit.id.startsWith("_")).map((unit) => unit.id).join(", ") || "none"}.`);
@@ -50,11 +49,12 @@ export function use(options: UseOptions): UseResult {
     );
   }
   const current = Array.isArray(target.answers.uses) ? target.answers.uses : [];
-  if (current.includes(options.library)) return { files: [], written: false, alreadyUsed: true };
+  const about = { library: options.library, into: options.into };
+  if (current.includes(options.library)) return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
   const answers = { ...target.answers, uses: [...current, options.library] };
   checkReferences(template, target.id, answers, units);
-  const plan = planUpdate(diskPlanInput(root, { units: [{ ...target, answers }] }));
-  if (options.dryRun) return { files: plan.files, written: false, alreadyUsed: false };
-  applyWrites(root, plan.writes, options.allowDirty);
-  return { files: plan.files, written: true, alreadyUsed: false };
+  const plan = planUpdate(diskPlanInput(tree, { units: [{ ...target, answers }] }));
+  applyToTree(tree, plan.writes);
+  const result = commit(tree, { command: "use", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
+  return { ...result, ...about, changes: plan.files, alreadyUsed: false };
 }

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { Tree } from "../engine/tree.js";
+import { ShipyardError } from "../errors.js";
 import type { Unit } from "../state/store.js";
-import { diskTree } from "../state/tree.js";
 import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
@@ -22,6 +23,8 @@ export interface CheckResult {
 
 export interface DoctorContext {
   root: string;
+  /** Every read of the repository goes through it: confined to the repository. */
+  tree: Tree;
   units: Unit[];
   env: NodeJS.ProcessEnv;
 }
@@ -41,11 +44,21 @@ interface Manifest {
   packages?: Record<string, unknown>;
 }
 
-function readJson(path: string): Manifest | undefined {
+function readJson(tree: Tree, path: string): Manifest | undefined {
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    return JSON.parse(tree.read(path) ?? "") as Manifest;
   } catch {
     return undefined;
+  }
+}
+
+/** A file's text, or why it cannot be read (a link out of the repository, a folder): never its target's content. */
+function readText(tree: Tree, path: string): { text: string | null } | { problem: string } {
+  try {
+    return { text: tree.read(path) };
+  } catch (problem) {
+    if (problem instanceof ShipyardError) return { problem: problem.message };
+    throw problem;
   }
 }
 
@@ -63,7 +76,7 @@ const atLeast = (version: string, min: [number, number]) => {
 const services = (context: DoctorContext) => context.units.filter((unit) => unit.template === "service");
 
 export function checkNode(context: DoctorContext): CheckResult[] {
-  const generator = readJson(join(context.root, "generators", "package.json"));
+  const generator = readJson(context.tree, "generators/package.json");
   const min = minimum(generator?.engines?.node);
   const local = process.versions.node;
   const results = [
@@ -89,7 +102,7 @@ export function checkNode(context: DoctorContext): CheckResult[] {
 export function checkNpm(context: DoctorContext): CheckResult {
   const npm = run("npm", ["--version"], context.root);
   if (!npm.ok) return error("npm", "npm is not installed.", "It comes with Node.js: reinstall Node.js from https://nodejs.org.");
-  const min = minimum(readJson(join(context.root, "package.json"))?.engines?.npm);
+  const min = minimum(readJson(context.tree, "package.json")?.engines?.npm);
   if (min && !atLeast(npm.output, min)) return error("npm", `npm ${npm.output} is older than the repository needs (>=${min.join(".")}).`, "npm install --global npm@latest");
   return ok("npm", `npm ${npm.output}`);
 }
@@ -124,23 +137,28 @@ export function checkCleverTools(context: DoctorContext): CheckResult {
 /** Every service has its deploy config and workflow, and the config is one Clever Cloud will honour. */
 export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
   const results: CheckResult[] = [];
-  const rootEngines = readJson(join(context.root, "package.json"))?.engines?.node;
+  const rootEngines = readJson(context.tree, "package.json")?.engines?.node;
   if (rootEngines) {
     results.push(error("deploy-config", `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`, "Remove engines.node from the root package.json; each service pins its own."));
   }
   for (const unit of services(context)) {
     const check = `deploy-config:${unit.id}`;
-    const dir = join(context.root, "packages", unit.id);
-    const workflow = join(context.root, ".github", "workflows", `${unit.id}.yml`);
-    if (!existsSync(workflow)) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npx shipyard update --restore .github/workflows/${unit.id}.yml`));
-    const envFile = join(dir, "clever.env");
-    if (!existsSync(envFile)) {
+    const dir = `packages/${unit.id}`;
+    const workflow = `.github/workflows/${unit.id}.yml`;
+    const workflowText = readText(context.tree, workflow);
+    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npx shipyard update --restore .github/workflows/${unit.id}.yml`));
+    const envFile = readText(context.tree, `${dir}/clever.env`);
+    if ("problem" in envFile) {
+      results.push(error(check, envFile.problem, `Make packages/${unit.id}/clever.env a plain file (npx shipyard update --restore packages/${unit.id}/clever.env after deleting it).`));
+      continue;
+    }
+    if (envFile.text === null) {
       results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npx shipyard update --restore packages/${unit.id}/clever.env`));
       continue;
     }
     let variables: CleverVariable[];
     try {
-      variables = parseCleverEnv(readFileSync(envFile, "utf8"));
+      variables = parseCleverEnv(envFile.text);
     } catch (problem) {
       results.push(error(check, `packages/${unit.id}/clever.env: ${(problem as Error).message}.`, "One NAME=value per line; # starts a comment."));
       continue;
@@ -153,7 +171,7 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     if (buildsBeforeInstall(variables)) {
       problems.push(error(check, `packages/${unit.id}/clever.env: CC_PRE_BUILD_HOOK builds before dependencies are installed.`, "Build in CC_POST_BUILD_HOOK instead."));
     }
-    const manifest = readJson(join(dir, "package.json"));
+    const manifest = readJson(context.tree, `${dir}/package.json`);
     const engines = pinnedMajor(manifest?.engines?.node);
     // The deploy applies every line in order: a name set twice ends with its last value.
     const nodeVersion = variables.findLast((variable) => variable.name === "CC_NODE_VERSION")?.value;
@@ -180,7 +198,7 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
  * that is out of sync with the workspaces: a package added without `npm install` makes the first push red.
  */
 export function checkLockfile(context: DoctorContext): CheckResult {
-  const lockfile = readJson(join(context.root, "package-lock.json"));
+  const lockfile = readJson(context.tree, "package-lock.json");
   if (!lockfile) return error("lockfile", "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.", "npm install, then commit package-lock.json");
   const missing = context.units.filter((unit) => !unit.id.startsWith("_") && !lockfile.packages?.[`packages/${unit.id}`]).map((unit) => unit.id);
   if (missing.length > 0) return error("lockfile", `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`, "npm install, then commit package-lock.json");
@@ -191,9 +209,9 @@ export function checkLockfile(context: DoctorContext): CheckResult {
 export function checkAppVariables(context: DoctorContext): CheckResult {
   const owners = new Map<string, string[]>();
   for (const unit of services(context)) {
-    const workflow = join(context.root, ".github", "workflows", `${unit.id}.yml`);
-    if (!existsSync(workflow)) continue;
-    for (const match of readFileSync(workflow, "utf8").matchAll(/vars\.(CLEVER_APP_ID\w*)/g)) {
+    const workflow = readText(context.tree, `.github/workflows/${unit.id}.yml`);
+    if (!("text" in workflow) || workflow.text === null) continue;
+    for (const match of workflow.text.matchAll(/vars\.(CLEVER_APP_ID\w*)/g)) {
       const name = match[1] as string;
       owners.set(name, [...new Set([...(owners.get(name) ?? []), unit.id])]);
     }
@@ -208,8 +226,14 @@ export function checkAppVariables(context: DoctorContext): CheckResult {
 
 /** Managed files agree with templates/ (the `update --check` of CI), and no conflict is left unresolved. */
 export function checkTemplatesInSync(context: DoctorContext): CheckResult {
-  const plan = planUpdate(diskPlanInput(context.root, { units: context.units }));
-  const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(diskTree(context.root).read(file.path) ?? ""));
+  let plan: ReturnType<typeof planUpdate>;
+  try {
+    plan = planUpdate(diskPlanInput(context.tree, { units: context.units }));
+  } catch (problem) {
+    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npx shipyard update --dry-run tells more.");
+    throw problem;
+  }
+  const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(context.tree.read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);
   if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");

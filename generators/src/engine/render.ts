@@ -5,6 +5,7 @@ import type HandlebarsModule from "handlebars";
 import { ShipyardError } from "../errors.js";
 import type { Answers } from "./answers.js";
 import type { FileKind, Template } from "./template.js";
+import { checkRelativePath } from "./tree.js";
 
 /** One file the generator wants to exist, before anything touches the disk. */
 export interface PlannedFile {
@@ -80,7 +81,8 @@ export function renderTemplate(template: Template, answers: Answers, context: Re
   const files: PlannedFile[] = [];
   for (const { source, spec } of template.files) {
     if (!matchesWhen(spec.when, answers)) continue;
-    const path = renderPath(spec.to ?? source, answers);
+    // A manifest's `to` or an answer in a path must not lead out of the repository.
+    const path = checkRelativePath(renderPath(spec.to ?? source, answers), `templates/${template.kind}/template.json`);
     try {
       files.push({ path, content: compile(template, source)(data), kind: spec.kind });
     } catch (error) {

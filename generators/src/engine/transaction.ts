@@ -1,19 +1,26 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ShipyardError } from "../errors.js";
+import { clock, isAlive, type LockOwner, readOwner } from "./lock.js";
+import { pauseForTests } from "./pause.js";
+import type { Change, Tree } from "./tree.js";
 
 /**
- * All-or-nothing writes to a working tree.
+ * All-or-nothing writes of a tree's changes, under the repository lock (the caller holds it).
  *
- * 1. stage:   every new content is written under a staging folder next to the tree (same file system, so the
- *             swap is made of renames). The tree is untouched; a failure or a kill here changes nothing.
- * 2. journal: the list of swaps is written before the first one, so a run killed during the swap can be undone.
- * 3. swap:    each target is moved aside (into the staging folder) and its staged file moved in.
- * 4. commit:  the staging folder, backups and journal are removed.
+ * 1. stage:   every new content is written under a staging folder inside the repository (same file system, so
+ *             the swap is made of renames). A new folder (`packages/orders`) is staged whole and moved in with one
+ *             rename. The tree is untouched; a failure or a kill here changes nothing.
+ * 2. journal: the list of swaps is written (to a temporary name, then renamed: never half written) before the
+ *             first one, so a run killed during the swap can be undone.
+ * 3. swap:    each target is moved aside (into the staging folder) and its staged file or folder moved in.
+ * 4. commit:  the journal is removed (the point of no return), then the staging folder and backups.
  * A failure during the swap rolls back at once. The whole function is synchronous, so SIGINT and SIGTERM (handled
- * by the CLI) are only acted on once it has finished: they cannot cut it in half. SIGKILL or a crash can; then the
- * next Shipyard command finds the journal and rolls back before doing anything else (`recoverInterruptedWrites`).
+ * by the CLI) are only acted on once it has finished. After SIGKILL or a crash the journal stays; the next command
+ * that takes the lock finds it, sees its owner is dead, rolls it back and says so (`recoverInterrupted`).
  */
+/** A change as the planners collect it (text files only). */
 export interface FileWrite {
   /** Path relative to the root, forward slashes. */
   path: string;
@@ -21,25 +28,24 @@ export interface FileWrite {
   content: string | null;
 }
 
+export const STAGING_DIR = "node_modules/.cache/shipyard";
+
 interface JournalEntry {
+  /** The path moved: a file, or the topmost new folder. */
   path: string;
-  staged: string | null;
-  backup: string | null;
   existed: boolean;
+  staged: boolean;
 }
 
-const STAGING_ROOT = join("node_modules", ".cache", "shipyard");
-
-function stagingRoot(root: string): string {
-  return join(root, STAGING_ROOT);
+interface Journal extends LockOwner {
+  entries: JournalEntry[];
 }
 
 /** Removes now-empty folders from `dir` up to (not including) `root`. */
-function pruneEmptyDirs(root: string, dir: string): void {
+export function pruneEmptyDirs(root: string, dir: string): void {
   let current = dir;
   while (current.startsWith(root) && current !== root) {
     try {
-      if (readdirSync(current).length > 0) return;
       rmdirSync(current);
     } catch {
       return;
@@ -48,87 +54,193 @@ function pruneEmptyDirs(root: string, dir: string): void {
   }
 }
 
-function rollback(root: string, entries: JournalEntry[]): void {
+const present = (path: string) => {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Undoes the swaps of `entries`, last first. Returns how many paths it put back. */
+function rollback(root: string, folder: string, entries: JournalEntry[]): number {
+  let restored = 0;
   for (const entry of [...entries].reverse()) {
     const target = join(root, entry.path);
-    const backupExists = entry.backup !== null && existsSync(entry.backup);
-    const stagedStillThere = entry.staged !== null && existsSync(entry.staged);
-    if (backupExists) {
-      mkdirSync(dirname(target), { recursive: true });
-      renameSync(entry.backup as string, target);
-    } else if (!entry.existed && entry.staged !== null && !stagedStillThere && existsSync(target)) {
-      rmSync(target, { force: true });
-      pruneEmptyDirs(root, dirname(target));
+    const staged = join(folder, "staged", entry.path);
+    const backup = join(folder, "backup", entry.path);
+    let touched = false;
+    if (entry.staged && !present(staged) && present(target)) {
+      // Ours: it was moved in by the swap (a new folder holds only what the swap put there).
+      rmSync(target, { recursive: true, force: true });
+      touched = true;
     }
+    if (entry.existed && present(backup)) {
+      mkdirSync(dirname(target), { recursive: true });
+      renameSync(backup, target);
+      touched = true;
+    }
+    if (!entry.existed) pruneEmptyDirs(root, dirname(target));
+    if (touched) restored++;
+  }
+  return restored;
+}
+
+function readJournal(path: string, shown: string): Journal {
+  try {
+    const journal = JSON.parse(readFileSync(path, "utf8")) as Journal;
+    if (!Array.isArray(journal?.entries)) throw new Error("no entries");
+    return journal;
+  } catch (error) {
+    throw new ShipyardError(
+      "BROKEN_STATE",
+      `${shown} is damaged (${(error as Error).message}): an interrupted command cannot be rolled back automatically.`,
+      `Check \`git status\` and restore what is half written (git checkout/clean), then delete ${dirname(shown)}.`,
+    );
   }
 }
 
-/** Undoes the swap of a Shipyard run that was killed half way, if any. Cheap when there is nothing to do. */
-export function recoverInterruptedWrites(root: string): boolean {
-  const base = stagingRoot(root);
-  if (!existsSync(base)) return false;
-  let recovered = false;
-  for (const name of readdirSync(base)) {
-    const folder = join(base, name);
-    const journal = join(folder, "journal.json");
-    if (existsSync(journal)) {
-      rollback(root, JSON.parse(readFileSync(journal, "utf8")) as JournalEntry[]);
-      recovered = true;
-    }
-    rmSync(folder, { recursive: true, force: true });
+export interface Leftover {
+  owner: LockOwner | undefined;
+  /** Whether it had started moving files into place (a journal). */
+  journal: boolean;
+  folder: string;
+}
+
+/** Staging folders of other, dead runs (a live owner's, or this process's, are not leftovers). */
+export function findLeftovers(root: string, stagingDir: string): Leftover[] {
+  const base = join(root, stagingDir);
+  let names: string[];
+  try {
+    names = readdirSync(base).filter((name) => name.startsWith("tx-"));
+  } catch {
+    return [];
   }
-  pruneEmptyDirs(root, base);
-  return recovered;
+  const leftovers: Leftover[] = [];
+  for (const name of names) {
+    const folder = join(base, name);
+    const owner = readOwner(join(folder, "owner.json"));
+    if (owner && (owner.pid === process.pid || isAlive(owner))) continue;
+    leftovers.push({ owner, journal: existsSync(join(folder, "journal.json")), folder });
+  }
+  return leftovers;
+}
+
+const describe = (owner: LockOwner | undefined) => (owner ? `\`${owner.command}\` from ${clock(owner.started)}` : "Shipyard command");
+
+/**
+ * Rolls back what dead runs left (the caller holds the lock). Returns one sentence per leftover, for stderr.
+ * A dry run changes nothing: it only says what the next writing command will roll back.
+ */
+export function recoverInterrupted(root: string, stagingDir: string, dryRun: boolean): string[] {
+  const notes: string[] = [];
+  for (const leftover of findLeftovers(root, stagingDir)) {
+    const what = describe(leftover.owner);
+    const journalPath = join(leftover.folder, "journal.json");
+    if (dryRun) {
+      if (leftover.journal) notes.push(`an interrupted ${what} left files half written; the next command that writes rolls it back (this dry run sees the files as it left them).`);
+      continue;
+    }
+    if (leftover.journal) {
+      const shown = `${stagingDir}/${leftover.folder.split("/").pop()}/journal.json`;
+      const journal = readJournal(journalPath, shown);
+      const restored = rollback(root, leftover.folder, journal.entries);
+      notes.push(`rolled back an interrupted ${what} (${restored} files restored).`);
+    }
+    rmSync(leftover.folder, { recursive: true, force: true });
+  }
+  return notes;
+}
+
+function mkdirOnce(made: Set<string>, dir: string): void {
+  if (made.has(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  made.add(dir);
+}
+
+/** The path to move for a change: the file itself when its folder exists, else its topmost missing folder. */
+function swapUnit(root: string, change: Change): { path: string; existed: boolean } {
+  if (change.content === null) return { path: change.path, existed: true };
+  const segments = change.path.split("/");
+  for (let index = 1; index <= segments.length; index++) {
+    const prefix = segments.slice(0, index).join("/");
+    let stat: ReturnType<typeof lstatSync>;
+    try {
+      stat = lstatSync(join(root, prefix));
+    } catch {
+      return { path: prefix, existed: false };
+    }
+    if (index < segments.length && !stat.isDirectory()) {
+      throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: ${prefix} is a file where a folder must go; nothing was written.`, `Move ${prefix} away, then run the command again.`);
+    }
+    if (index === segments.length && stat.isDirectory()) {
+      throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: it is a folder; nothing was written.`, `Move ${prefix} away, then run the command again.`);
+    }
+  }
+  return { path: change.path, existed: true };
 }
 
 /**
- * Test hook: SHIPYARD_TEST_PAUSE_AT=staged (after staging) or swapped:N (after N swaps) makes the process stop
- * there for 30 s, so a test can kill it at exactly that point and check what the tree looks like.
+ * Puts `changes` on disk, all or nothing (see above). `stagingDir` (relative to the root) must already have been
+ * confined by the caller (it holds the lock file).
  */
-function pauseForTests(point: string): void {
-  if (process.env.SHIPYARD_TEST_PAUSE_AT !== point) return;
-  process.stderr.write(`paused at ${point}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30_000);
-}
-
-export function writeAtomically(root: string, writes: FileWrite[]): void {
-  if (writes.length === 0) return;
-  recoverInterruptedWrites(root);
-  const folder = join(stagingRoot(root), `tx-${process.pid}-${Date.now()}`);
-  const entries: JournalEntry[] = [];
+export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, command: string): void {
+  if (changes.length === 0) return;
+  const root = tree.root;
+  // Every path is confined again at the last moment (verdicts are cached, so this costs little).
+  for (const change of changes) tree.diskPath(change.path);
+  const units = new Map<string, JournalEntry>();
+  for (const change of changes) {
+    const unit = swapUnit(root, change);
+    const known = units.get(unit.path);
+    if (known) known.staged ||= change.content !== null;
+    else units.set(unit.path, { path: unit.path, existed: unit.existed, staged: change.content !== null });
+  }
+  const owner: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
+  const folder = join(root, stagingDir, `tx-${process.pid}-${Date.now()}`);
+  const entries = [...units.values()];
   let swapping = false;
   try {
     // 1. stage
-    mkdirSync(join(folder, "staged"), { recursive: true });
-    mkdirSync(join(folder, "backup"), { recursive: true });
-    writes.forEach((write, index) => {
-      const staged = write.content === null ? null : join(folder, "staged", String(index));
-      if (staged) writeFileSync(staged, write.content as string);
-      entries.push({ path: write.path, staged, backup: join(folder, "backup", String(index)), existed: existsSync(join(root, write.path)) });
-    });
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "owner.json"), JSON.stringify(owner));
+    const made = new Set<string>();
+    for (const change of changes) {
+      if (change.content === null) continue;
+      const staged = join(folder, "staged", change.path);
+      mkdirOnce(made, dirname(staged));
+      writeFileSync(staged, change.content);
+    }
     pauseForTests("staged");
     // 2. journal
-    writeFileSync(join(folder, "journal.json"), JSON.stringify(entries));
+    const journal: Journal = { ...owner, entries };
+    writeFileSync(join(folder, "journal.tmp"), JSON.stringify(journal));
+    renameSync(join(folder, "journal.tmp"), join(folder, "journal.json"));
+    pauseForTests("journaled");
     // 3. swap
     swapping = true;
     for (const [index, entry] of entries.entries()) {
       pauseForTests(`swapped:${index}`);
       const target = join(root, entry.path);
-      if (entry.existed) renameSync(target, entry.backup as string);
-      if (entry.staged) {
-        mkdirSync(dirname(target), { recursive: true });
-        renameSync(entry.staged, target);
-      } else {
-        pruneEmptyDirs(root, dirname(target));
+      if (entry.existed) {
+        const backup = join(folder, "backup", entry.path);
+        mkdirOnce(made, dirname(backup));
+        renameSync(target, backup);
       }
+      if (entry.staged) renameSync(join(folder, "staged", entry.path), target);
+      else pruneEmptyDirs(root, dirname(target));
     }
     swapping = false;
+    pauseForTests("committed");
+    // 4. commit
+    unlinkSync(join(folder, "journal.json"));
   } catch (error) {
-    if (swapping) rollback(root, entries);
-    throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write the files, nothing was changed: ${(error as Error).message}`);
+    if (swapping) rollback(root, folder, entries);
+    if (error instanceof ShipyardError) throw error;
+    const message = (error as Error).message.replaceAll(`${root}/`, "");
+    throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write the files, nothing was changed: ${message}`);
   } finally {
-    // 4. commit (or clean up after a rollback)
     rmSync(folder, { recursive: true, force: true });
-    pruneEmptyDirs(root, stagingRoot(root));
   }
 }

@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import type { Tree } from "../engine/tree.js";
+import { basePath } from "./store.js";
 
 /**
  * Which of these paths have uncommitted changes (modified, staged or untracked), according to git.
@@ -20,4 +22,16 @@ export function uncommittedPaths(root: string, paths: string[]): string[] {
     .split("\0")
     .filter((entry) => entry.length > 3)
     .map((entry) => entry.slice(3));
+}
+
+/**
+ * The paths among `paths` holding uncommitted work of the user's. A managed file whose content is still what
+ * Shipyard last wrote (its merge base) is not: `add` then `use` must not refuse over files `add` just wrote.
+ */
+export function userEditedPaths(tree: Tree, paths: string[]): string[] {
+  return uncommittedPaths(tree.root, paths).filter((path) => {
+    const current = tree.readDisk(path);
+    const base = tree.readDisk(basePath(path));
+    return current === null || base === null || !current.equals(base);
+  });
 }

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Answers } from "../engine/answers.js";
 import type { FileWrite } from "../engine/transaction.js";
+import { checkRelativePath, type Tree } from "../engine/tree.js";
+import { ShipyardError } from "../errors.js";
 import type { FileKind } from "../engine/template.js";
 import type { PlannedFile } from "../engine/render.js";
 
@@ -34,33 +36,57 @@ export interface Unit extends UnitRecord {
   id: string;
 }
 
-const configPath = (root: string) => join(root, STATE_DIR, "config.json");
+const CONFIG = `${STATE_DIR}/config.json`;
+const UNITS = `${STATE_DIR}/units`;
 const unitPath = (id: string) => `${STATE_DIR}/units/${id}.json`;
 export const basePath = (path: string) => `${STATE_DIR}/base/${path}.base`;
 
 export function isShipyardRepo(root: string): boolean {
-  return existsSync(configPath(root));
+  return existsSync(join(root, CONFIG));
 }
 
-export function readConfig(root: string): RepoConfig {
-  return JSON.parse(readFileSync(configPath(root), "utf8")) as RepoConfig;
+/** The one place a state file's JSON is parsed: a broken file is one line naming it, never a stack trace. */
+function readStateJson(tree: Tree, path: string): unknown {
+  const text = tree.read(path, path);
+  if (text === null) throw new ShipyardError("BROKEN_STATE", `${path} is missing.`, "Restore it from git (git checkout -- .shipyard).");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ShipyardError("BROKEN_STATE", `${path} is not valid JSON: ${(error as Error).message}.`, "Restore it from git (git checkout -- .shipyard), or fix it by hand.");
+  }
+}
+
+export function readConfig(tree: Tree): RepoConfig {
+  return readStateJson(tree, CONFIG) as RepoConfig;
 }
 
 export function configWrite(config: RepoConfig): FileWrite {
   return { path: `${STATE_DIR}/config.json`, content: `${JSON.stringify(config, null, 2)}\n` };
 }
 
-export function readUnits(root: string): Unit[] {
-  const dir = join(root, STATE_DIR, "units");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+export function readUnits(tree: Tree): Unit[] {
+  return tree
+    .list(UNITS)
     .filter((file) => file.endsWith(".json"))
-    .sort()
-    .map((file) => ({ id: file.slice(0, -".json".length), ...(JSON.parse(readFileSync(join(dir, file), "utf8")) as UnitRecord) }));
+    .map((file) => {
+      const path = `${UNITS}/${file}`;
+      const unit = { id: file.slice(0, -".json".length), ...(readStateJson(tree, path) as UnitRecord) };
+      confineRecord(tree, unit, path);
+      return unit;
+    });
 }
 
-export function unitExists(root: string, id: string): boolean {
-  return existsSync(join(root, unitPath(id)));
+/** A record names paths and a template folder: none may lead out of the repository. */
+function confineRecord(tree: Tree, unit: Unit, origin: string): void {
+  if (unit.files && typeof unit.files === "object") for (const path of Object.keys(unit.files)) tree.diskPath(path, origin);
+  if (typeof unit.template === "string" && (unit.template.includes("/") || unit.template.startsWith("."))) {
+    checkRelativePath(unit.template, origin);
+    throw new ShipyardError("OUTSIDE_REPO", `Refused template ${JSON.stringify(unit.template)} from ${origin}: a template is a folder name in templates/.`);
+  }
+}
+
+export function unitExists(tree: Tree, id: string): boolean {
+  return tree.exists(unitPath(id));
 }
 
 export function unitRecordWrite(id: string, record: UnitRecord): FileWrite {

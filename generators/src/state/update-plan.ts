@@ -6,7 +6,8 @@ import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { mergeFile } from "./merge/structured.js";
 import { basePath, type RepoConfig, readConfig, readUnits, type Unit, unitRecordWrite } from "./store.js";
-import { diskTree, type Tree } from "./tree.js";
+import type { ReadableTree as Tree } from "../engine/tree.js";
+import type { Tree as RepositoryTree } from "../engine/tree.js";
 import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 
 /**
@@ -67,13 +68,13 @@ export function needsAction(file: FileOutcome): boolean {
 }
 
 /** The plan's input for the repository as it is on disk, with its own templates (update, use, doctor). */
-export function diskPlanInput(root: string, options: { restore?: string[]; units?: Unit[] } = {}): PlanInput {
+export function diskPlanInput(tree: RepositoryTree, options: { restore?: string[]; units?: Unit[] } = {}): PlanInput {
   return {
-    root,
-    tree: diskTree(root),
-    config: readConfig(root),
-    units: options.units ?? readUnits(root),
-    templatesDir: repoTemplatesDir(root),
+    root: tree.root,
+    tree,
+    config: readConfig(tree),
+    units: options.units ?? readUnits(tree),
+    templatesDir: repoTemplatesDir(tree.root),
     restore: options.restore ?? [],
     version: generatorVersion(),
   };
