@@ -18,7 +18,7 @@ import {
   repoRoot,
   runCommand,
   runShipyard,
-  shipyardBin,
+  shipyardUntilPaused,
   snapshotTree,
   type TempRepo,
   userEnv,
@@ -499,20 +499,9 @@ describe("a write that fails part way leaves no partial package", () => {
    * process cannot defer (SIGINT/SIGTERM wait for the synchronous write to finish).
    */
   async function killAt(dir: string, point: string) {
-    const child = spawn(process.execPath, [shipyardBin, "add", "service", "orders", "--yes"], {
-      cwd: dir,
-      env: userEnv({ SHIPYARD_TEST_PAUSE_AT: point }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.stdout.resume();
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once("exit", (code, sig) => r({ code, signal: sig })));
-    const deadline = Date.now() + 15_000;
-    while (!stderr.includes(`paused at ${point}`) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    child.kill("SIGKILL");
-    const exit = await exited;
-    expect(stderr, `the process reached ${point} before the kill`).toContain(`paused at ${point}`);
+    const paused = await shipyardUntilPaused(dir, ["add", "service", "orders", "--yes"], point);
+    paused.child.kill("SIGKILL");
+    const exit = await paused.exited;
     expect(exit.signal).toBe("SIGKILL");
   }
 
@@ -535,11 +524,13 @@ describe("a write that fails part way leaves no partial package", () => {
     const repo = makeTempRepo({ git: false });
     const reference = makeTempRepo({ git: false });
     try {
-      await killAt(repo.dir, "swapped:5");
-      // Unavoidable after SIGKILL: part of the package is in place until the next Shipyard command.
-      expect(existsSync(join(repo.dir, "packages/orders"))).toBe(true);
+      // The package folder is moved in whole, last (paths in order): after two moves its workflow is in place.
+      await killAt(repo.dir, "swapped:2");
+      // Unavoidable after SIGKILL: part of the unit is in place until the next Shipyard command.
+      expect(existsSync(join(repo.dir, ".github/workflows/orders.yml"))).toBe(true);
       const retry = await runShipyard(repo.dir, ["add", "service", "orders", "--yes"]);
       expect(retry.code, retry.stderr).toBe(0);
+      expect(retry.stderr).toMatch(/rolled back an interrupted `add` from \d\d:\d\d:\d\d \(2 files restored\)/);
       const clean = await runShipyard(reference.dir, ["add", "service", "orders", "--yes"]);
       expect(clean.code, clean.stderr).toBe(0);
       expect(snapshotTree(repo.dir)).toEqual(snapshotTree(reference.dir));

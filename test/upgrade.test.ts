@@ -1,9 +1,9 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, shipyardBin, snapshotTree, type TempRepo } from "./support/repo.js";
+import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, shipyardBin, shipyardUntilPaused, snapshotTree, type TempRepo } from "./support/repo.js";
 
 /*
  * Issue 5, end to end: a repository made with one version of the templates, edited by its users, then upgraded
@@ -116,7 +116,6 @@ describe("shipyard upgrade --from a newer Shipyard", () => {
 describe("an update killed half way", () => {
   let repo: TempRepo;
   const bin = () => shipyardBin;
-  const STAGING = "node_modules/.cache/shipyard";
 
   beforeAll(async () => {
     ensureCliBuilt();
@@ -136,16 +135,10 @@ describe("an update killed half way", () => {
 
   async function killAt(point: string) {
     const before = snapshotTree(repo.dir);
-    const child = runShipyard(repo.dir, ["update"], { bin: bin(), env: { SHIPYARD_TEST_PAUSE_AT: point } });
-    // Wait until the process has reached the point (it says so on stderr), then SIGKILL it.
-    const staging = join(repo.dir, STAGING);
-    for (let waited = 0; !existsSync(staging) || readdirSync(staging).length === 0; waited += 20) {
-      if (waited > 20_000) throw new Error("the update never started staging");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    execFileSync("pkill", ["-KILL", "-f", `${bin()} update$`]);
-    const result = await child;
+    // Stopped at the point by the program itself (it says so on stderr), then SIGKILLed there.
+    const paused = await shipyardUntilPaused(repo.dir, ["update"], point, { bin: bin() });
+    paused.child.kill("SIGKILL");
+    const result = await paused.exited;
     return { before, result };
   }
 
@@ -158,13 +151,19 @@ describe("an update killed half way", () => {
   it("is rolled back by the next command when killed in the middle of swapping files in", async () => {
     const { before, result } = await killAt("swapped:3");
     expect(result.signal).toBe("SIGKILL");
-    expect(snapshotTree(repo.dir)).not.toEqual(before); // three files were already swapped in
-    const next = await runShipyard(repo.dir, ["update", "--dry-run"], { bin: bin() });
-    expect(next.code, next.stderr).toBe(0);
-    expect(snapshotTree(repo.dir)).toEqual(before);
-    // And the update itself then goes through.
+    const killed = snapshotTree(repo.dir);
+    expect(killed).not.toEqual(before); // three files were already swapped in
+    // A dry run rolls nothing back, and says that the next writing command will.
+    const dry = await runShipyard(repo.dir, ["update", "--dry-run"], { bin: bin() });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toMatch(/an interrupted `update` from \d\d:\d\d:\d\d left files half written; the next command that writes rolls it back/);
+    expect(snapshotTree(repo.dir)).toEqual(killed);
+    const doctor = await runShipyard(repo.dir, ["doctor"], { bin: bin() });
+    expect(doctor.stdout).toMatch(/An interrupted `update` .* left files half written/);
+    // The update rolls the interrupted one back, says so, and then goes through.
     const update = await runShipyard(repo.dir, ["update"], { bin: bin() });
     expect(update.code, update.stderr).toBe(0);
+    expect(update.stderr).toMatch(/rolled back an interrupted `update` from \d\d:\d\d:\d\d \(3 files restored\)/);
     expect(file(repo, "packages/alpha/Dockerfile")).toContain("RUN true\nUSER node");
   });
 });

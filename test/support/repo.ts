@@ -9,7 +9,7 @@
 //   repo.remove();
 //
 // Only Node builtins.
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
@@ -218,4 +218,49 @@ export function gitSync(dir: string, ...args: string[]): string {
     stdio: "pipe",
     encoding: "utf8",
   }).trim();
+}
+
+export interface PausedChild {
+  child: ChildProcess;
+  /** stdout and stderr so far (and, once it exited, in full). */
+  output(): { stdout: string; stderr: string };
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+/**
+ * Starts a command with the generator's test hook SHIPYARD_TEST_PAUSE_AT=<point> and resolves once it says
+ * `paused at <point>` on stderr: the process is then stopped there (for 30 s), to be killed or raced. Synchronises
+ * on the program's own pause point, never on a delay. Rejects if the process exits without reaching it.
+ */
+export function spawnUntilPaused(command: string, args: readonly string[], cwd: string, point: string, options: CommandOptions = {}): Promise<PausedChild> {
+  const child = spawn(command, args, { cwd, env: userEnv({ ...options.env, SHIPYARD_TEST_PAUSE_AT: point }), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolveExit) =>
+    child.once("close", (code, signal) => resolveExit({ code, signal, stdout, stderr })),
+  );
+  return new Promise((resolvePaused, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`never paused at ${point}\n${stderr}`));
+    }, options.timeoutMs ?? 60_000);
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes(`paused at ${point}\n`)) {
+        clearTimeout(timer);
+        resolvePaused({ child, output: () => ({ stdout, stderr }), exited });
+      }
+    });
+    void exited.then((result) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${result.code ?? result.signal}) before pausing at ${point}\n${result.stderr}`));
+    });
+  });
+}
+
+/** `shipyard <args>` stopped at a pause point (see spawnUntilPaused). */
+export function shipyardUntilPaused(cwd: string, args: readonly string[], point: string, options: CommandOptions & { bin?: string } = {}): Promise<PausedChild> {
+  return spawnUntilPaused(process.execPath, [options.bin ?? shipyardBin, ...args], cwd, point, options);
 }
