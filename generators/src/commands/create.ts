@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
-import { renderTemplate } from "../engine/render.js";
+import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { acquireLock } from "../engine/lock.js";
 import { Tree } from "../engine/tree.js";
@@ -184,8 +184,8 @@ function planRoot(tree: Tree, resolved: Resolved, templatesDir: string, version:
 }
 
 /** Among existing files (--force), none may be overwritten: the root's nor the first service's. */
-function refuseOverwrites(tree: Tree, cwd: string): void {
-  const taken = tree.listChanges().filter((change) => tree.readDisk(change.path) !== null).map((change) => change.path);
+function refuseOverwrites(tree: Tree, cwd: string, alsoTaken: string[] = []): void {
+  const taken = [...tree.listChanges().filter((change) => tree.readDisk(change.path) !== null).map((change) => change.path), ...alsoTaken].sort();
   if (taken.length > 0) {
     const listed = taken.length > 5 ? `${taken.slice(0, 5).join(", ")} and ${taken.length - 5} more` : taken.join(", ");
     throw new ShipyardError(
@@ -206,6 +206,11 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   const { name } = root;
   let service: CreateResult["service"];
   const changes = [...root.changes];
+  if (!target.creates && resolved.service) {
+    // Among existing files (--force), name everything in the way at once: the root's and the service's folder.
+    const directory = renderString(resolved.service.template.directory, resolved.service.answers);
+    refuseOverwrites(tree, options.cwd, tree.exists(directory) ? [directory] : []);
+  }
   if (resolved.service) {
     const added = await planAdd(tree, templatesDir, { kind: "service", given: resolved.service.answers, yes: true, interactive: false });
     service = { name: added.name, directory: added.directory, answers: added.answers };
@@ -230,7 +235,7 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   const release = acquireLock(lockDir);
   writeFileSync(join(lockDir, "creates"), target.creates ?? "");
   const footprint = new Footprint(target);
-  for (const change of tree.listChanges()) footprint.claim(change.path.split("/")[0] as string);
+  for (const change of tree.listChanges()) footprint.claim(change.path);
   let changeSet: ChangeSet;
   try {
     changeSet = commit(tree, { command: "create", stagingDir: CREATE_DIR, allowDirty: true, changes });
