@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
+import { checkNewPackageName } from "../engine/names.js";
 import { loadTemplate } from "../engine/template.js";
 import { recoverInterruptedWrites, writeAtomically } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
@@ -43,6 +44,7 @@ export async function planAdd(options: AddOptions): Promise<Omit<AddResult, "wri
   const answers = resolveAnswers(template, given, config.scope, options.yes);
   const name = String(answers.name);
   const directory = renderString(template.directory, answers);
+  checkNewPackageName(root, name);
   if (unitExists(root, name) || existsSync(join(root, directory))) {
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
