@@ -57,7 +57,7 @@ if (options["serve-bare"]) {
         const valid =
           typeof body === "object" && typeof name === "string" && name.length >= 1 && name.length <= 100 && (language === "en" || language === "es") && !Object.keys(rest).length;
         if (!valid) return json(res, 400, { statusCode: 400, error: "Bad Request", message: "invalid body" });
-        return json(res, 201, { message: `${language === "es" ? "Hola" : "Hello"}, ${name}!` });
+        return json(res, 201, { message: `${language === "es" ? "¡Hola" : "Hello"}, ${name}!` });
       });
       return;
     }
@@ -155,7 +155,7 @@ async function main() {
     {
       name: "POST /greetings",
       request: { method: "POST", path: "/greetings", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Ada", language: "es" }) },
-      expect: { status: 201, body: { message: "Hola, Ada!" } },
+      expect: { status: 201, body: { message: "¡Hola, Ada!" } },
     },
   ];
 

@@ -222,7 +222,7 @@ describe.skipIf(!podmanAvailable())("service images (podman, generated Dockerfil
     // The build stage's `npm ci` is followed by more steps of its own stage, so its cache line is attributed right
     // (the production-deps stage's `npm ci --omit=dev` ends its stage: see layerCacheReport). No "added N packages"
     // below proves that neither install ran again.
-    expect(steps.find((s) => s.instruction === "RUN npm ci --ignore-scripts"), "the build stage's npm ci step").toMatchObject({ cached: true });
+    expect(steps.find((s) => s.instruction === "RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci --ignore-scripts"), "the build stage's npm ci step").toMatchObject({ cached: true });
     // Stages build concurrently and podman's "--> Using cache" lines carry no stage: the runtime stage's cache hit
     // on `COPY --from=build …` can print right after the build stage's last STEP line and be attributed to it. So
     // the late steps are judged by what they print when they really run.

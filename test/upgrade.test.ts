@@ -58,7 +58,7 @@ describe("shipyard upgrade --from a newer Shipyard", () => {
     replace(repo, "packages/hello/Dockerfile", "USER node\n", "LABEL org.opencontainers.image.vendor=acme\nUSER node\n");
     const fastify = file(repo, "packages/hello/package.json").match(/"fastify": "[^"]+"/)?.[0] as string;
     replace(repo, "packages/hello/package.json", fastify, `${fastify},\n    "yaml": "^2.9.0"`);
-    replace(repo, "packages/hello/src/app.ts", "// An example JSON route.", "// Our first route.");
+    replace(repo, "packages/hello/src/app.ts", "// Clever Cloud (CC_HEALTH_CHECK_PATH)", "// Our health check: Clever Cloud (CC_HEALTH_CHECK_PATH)");
     appBefore = file(repo, "packages/hello/src/app.ts");
     git(repo, "commit", "-qam", "our edits");
   }, 600_000);

@@ -7,6 +7,7 @@ export type ErrorCode =
   | "MISSING_ANSWER"
   | "UNKNOWN_TEMPLATE"
   | "ALREADY_EXISTS"
+  | "NAME_CLASH"
   | "NOT_A_SHIPYARD_REPO"
   | "UNKNOWN_PACKAGE"
   | "DIRTY_FILES"

@@ -88,7 +88,7 @@ describe("shipyard update", () => {
     const result = run();
     expect(outcomeOf(result, PACKAGE)).toBe("merged");
     const manifest = JSON.parse(read(PACKAGE));
-    expect(manifest.dependencies).toEqual({ fastify: "^5.7.0", pg: "^8.0.0" });
+    expect(manifest.dependencies).toEqual({ "@fastify/type-provider-typebox": expect.any(String), fastify: "^5.7.0", pg: "^8.0.0", typebox: expect.any(String) });
     expect(manifest.scripts.test).toBe("vitest run --coverage.enabled=false");
   });
 
@@ -130,7 +130,7 @@ describe("shipyard update", () => {
 
   it("never touches seed files (sources, tests, README), even when the template changes them", () => {
     edit(`${TEMPLATE}/packages/__name__/src/app.ts`, "status: \"ok\"", "status: \"fine\"");
-    edit("packages/orders/src/app.ts", "// An example JSON route", "// My route");
+    edit("packages/orders/src/app.ts", "// Clever Cloud (CC_HEALTH_CHECK_PATH)", "// My route");
     commitAll();
     const before = read("packages/orders/src/app.ts");
     const result = run();

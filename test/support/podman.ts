@@ -11,7 +11,7 @@
 // Every podman call uses that containers.conf: without it containers fail on this VM (rlimits, cgroups).
 // Only Node builtins.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,10 +22,10 @@ const podmanEnv = { ...process.env, CONTAINERS_CONF };
 export const baseImageTag = (major: number) => `docker.io/library/node:${major}-bookworm-slim`;
 
 /** Runs podman to completion; resolves with stdout+stderr interleaved as printed (what a user would see). */
-async function podman(args: readonly string[], { check = true, timeoutMs = 600_000 } = {}) {
+async function podman(args: readonly string[], { check = true, timeoutMs = 600_000, env = {} as Record<string, string> | undefined } = {}) {
   const started = performance.now();
   return new Promise<{ code: number | null; output: string; stdout: string; seconds: number }>((res, rej) => {
-    const child = spawn("podman", args, { env: podmanEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("podman", args, { env: { ...podmanEnv, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => {
@@ -66,6 +66,16 @@ export interface BuildOptions {
   dockerfile?: string;
   tag: string;
   buildArgs?: Record<string, string>;
+  /** Build secrets, `--secret id=<id>,src=<file>`: mounted by `RUN --mount=type=secret,id=<id>` only. */
+  secrets?: Record<string, string>;
+  /** `--network` for RUN steps, e.g. "host" to reach a registry listening on the host's loopback. */
+  network?: string;
+  /** `--target`: build up to this stage and tag it. */
+  target?: string;
+  /** Extra environment for podman (proxy settings such as NO_PROXY reach RUN steps). */
+  env?: Record<string, string>;
+  /** Check the exit code (default true); false resolves with `code` so a test can expect a failure. */
+  check?: boolean;
 }
 
 /**
@@ -73,13 +83,39 @@ export interface BuildOptions {
  * --format docker keeps HEALTHCHECK (the default OCI format drops it with a warning).
  * Proxy variables (HTTP[S]_PROXY) of this process reach RUN steps by default (--http-proxy=true).
  */
-export async function buildImage({ context, dockerfile = "Dockerfile", tag, buildArgs = {} }: BuildOptions) {
+export async function buildImage({ context, dockerfile = "Dockerfile", tag, buildArgs = {}, secrets = {}, network, target, env, check = true }: BuildOptions) {
   const args = ["build", "--pull=never", "--format", "docker", "-f", resolve(context, dockerfile), "-t", tag];
   for (const [k, v] of Object.entries(buildArgs)) args.push("--build-arg", `${k}=${v}`);
+  for (const [id, src] of Object.entries(secrets)) args.push("--secret", `id=${id},src=${src}`);
+  if (network) args.push("--network", network);
+  if (target) args.push("--target", target);
   args.push(context);
-  const r = await podman(args, { check: false });
-  if (r.code !== 0) throw new Error(`podman build of ${tag} failed (exit ${r.code}):\n${r.output}`);
-  return { seconds: r.seconds, output: r.output };
+  const r = await podman(args, { check: false, env });
+  if (check && r.code !== 0) throw new Error(`podman build of ${tag} failed (exit ${r.code}):\n${r.output}`);
+  return { code: r.code, seconds: r.seconds, output: r.output };
+}
+
+/**
+ * `podman save` of the images into one docker-archive (layers shared between them stored once), unpacked with the
+ * system tar into `dir`: every layer tarball, image config (its history included) and manifest, as files.
+ */
+export async function saveImages(tags: readonly string[], dir: string): Promise<string[]> {
+  const archive = join(dir, "images.tar");
+  await podman(["save", "--multi-image-archive", "--format", "docker-archive", "-o", archive, ...tags]);
+  const unpacked = join(dir, "unpacked");
+  mkdirSync(unpacked);
+  const r = spawnSync("tar", ["-xf", archive, "-C", unpacked], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`tar -xf ${archive} failed: ${r.stderr}`);
+  rmSync(archive);
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(d, entry.name));
+      else if (entry.isFile()) files.push(join(d, entry.name));
+    }
+  };
+  walk(unpacked);
+  return files;
 }
 
 export interface BuildStep {

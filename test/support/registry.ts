@@ -257,6 +257,8 @@ export async function fetchWithTimeout(url: string, init: RequestInit = {}, time
 export interface RegistryOptions {
   /** Package name patterns (verdaccio syntax) served only from what the tests publish, never from the uplink. */
   localOnly?: string[];
+  /** Who may install the localOnly packages: everyone (default) or, like a company registry, token holders only. */
+  localAccess?: "$all" | "$authenticated";
   /** Upstream registry for everything else; default: `npm config get registry` (the user's npm config). */
   uplink?: string;
   /** Keep the temp dir (storage, config, logs) after stop(); also SHIPYARD_KEEP_TMP=1. */
@@ -306,7 +308,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     const packageRule = (pattern: string, proxied: boolean) =>
       [
         `  ${yaml(pattern)}:`,
-        "    access: $all",
+        `    access: ${proxied ? "$all" : (options.localAccess ?? "$all")}`,
         "    publish: $authenticated",
         "    unpublish: $authenticated",
         ...(proxied ? ["    proxy: upstream"] : []),

@@ -1,5 +1,6 @@
 import { type Answers, type RawAnswers, resolveAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
+import { checkNewPackageName } from "../engine/names.js";
 import { loadTemplate } from "../engine/template.js";
 import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
@@ -50,6 +51,7 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
   if (unitExists(tree, name) || tree.exists(directory, "the template's directory")) {
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
+  checkNewPackageName(tree, name);
   checkReferences(template, name, answers, readUnits(tree));
   const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
   const origin = `templates/${options.kind}/template.json`;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type HandlebarsModule from "handlebars";
 import { ShipyardError } from "../errors.js";
 import type { Answers } from "./answers.js";
+import { constantCase } from "./names.js";
 import type { FileKind, Template } from "./template.js";
 import { checkRelativePath } from "./tree.js";
 
@@ -42,7 +43,7 @@ handlebars.registerHelper({
   /** One single-quoted shell word. */
   shell: (value: unknown) => `'${String(value).replaceAll("'", `'\\''`)}'`,
   /** `orders-api` -> `ORDERS_API`: names of environment variables and repository variables. */
-  constant: (value: unknown) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
+  constant: (value: unknown) => constantCase(String(value)),
 });
 
 /** Compiled files per loaded template: an update renders the same template for every package. */

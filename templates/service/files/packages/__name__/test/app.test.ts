@@ -11,10 +11,14 @@ describe("routes", () => {
     expect(response.json()).toEqual({ status: "ok" });
   });
 
-  it("greets a valid request", async () => {
-    const response = await app.inject({ method: "POST", url: "/greetings", payload: { name: "Ada", language: "es" } });
+  it.each([
+    [{ name: "Ada" }, "Hello, Ada!"],
+    [{ name: "Ada", language: "en" }, "Hello, Ada!"],
+    [{ name: "Ada", language: "es" }, "¡Hola, Ada!"],
+  ])("greets %j with 201", async (payload, message) => {
+    const response = await app.inject({ method: "POST", url: "/greetings", payload });
     expect(response.statusCode).toBe(201);
-    expect(response.json()).toEqual({ message: "Hola, Ada!" });
+    expect(response.json()).toEqual({ message });
   });
 
   it.each([
@@ -22,9 +26,39 @@ describe("routes", () => {
     ["an empty name", { name: "" }],
     ["an unknown language", { name: "Ada", language: "fr" }],
     ["a name that is not a string", { name: { first: "Ada" } }],
+    ["an unknown property (rejected, not silently dropped)", { name: "Ada", admin: true }],
   ])("rejects %s with 400", async (_case, payload) => {
     const response = await app.inject({ method: "POST", url: "/greetings", payload });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ statusCode: 400, error: "Bad Request" });
+    expect(response.json()).toMatchObject({ statusCode: 400, code: "FST_ERR_VALIDATION", error: "Bad Request" });
+  });
+
+  it("names the unknown property's problem in the 400", async () => {
+    const response = await app.inject({ method: "POST", url: "/greetings", payload: { name: "Ada", extra: { deep: 1 } } });
+    expect(response.json().message).toMatch(/additional properties/);
+  });
+});
+
+describe("the response schema of POST /greetings is enforced", () => {
+  // A hook stands in for a handler that returns more (or less) than the route declares.
+  const withAnswer = (answer: Record<string, unknown>) => {
+    const app = buildApp();
+    app.addHook("preSerialization", async () => answer);
+    return app;
+  };
+
+  it("a field the schema does not declare never reaches the client", async () => {
+    const app = withAnswer({ message: "Hello, Ada!", passwordHash: "secret" });
+    const response = await app.inject({ method: "POST", url: "/greetings", payload: { name: "Ada" } });
+    await app.close();
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toEqual({ message: "Hello, Ada!" });
+  });
+
+  it("an answer without a required field is a 500, not a malformed 201", async () => {
+    const app = withAnswer({ greeting: "Hello" });
+    const response = await app.inject({ method: "POST", url: "/greetings", payload: { name: "Ada" } });
+    await app.close();
+    expect(response.statusCode).toBe(500);
   });
 });
