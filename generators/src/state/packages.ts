@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Answers } from "../engine/answers.js";
 import type { FileWrite } from "../engine/transaction.js";
@@ -36,19 +36,13 @@ export function dependentsOf(units: Unit[], id: string): Unit[] {
 export function folderFiles(root: string, dir: string): { kept: string[]; ignored: string[] } {
   const all: string[] = [];
   const walk = (relative: string) => {
-    let entries;
-    try {
-      entries = readdirSync(join(root, relative), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of readdirSync(join(root, relative), { withFileTypes: true })) {
       const path = `${relative}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
       else all.push(path);
     }
   };
-  walk(dir);
+  if (existsSync(join(root, dir))) walk(dir);
   let listed: Set<string>;
   try {
     const output = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
