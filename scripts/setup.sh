@@ -11,6 +11,8 @@ need=()
 command -v git >/dev/null || need+=(git)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v curl >/dev/null || need+=(curl)
+# The GitHub CLI: its --help checks the gh calls of the upgrade workflow (test/upgrade-pr.test.ts).
+command -v gh >/dev/null || need+=(gh)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -5,6 +5,9 @@ import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
 import type { ChangeSet } from "../state/apply.js";
+import type { RemoveResult } from "../commands/remove.js";
+import type { RenameResult } from "../commands/rename.js";
+import type { SetResult } from "../commands/set.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
 /**
@@ -172,4 +175,86 @@ export function printCreate(result: CreateResult, json: boolean): void {
     return;
   }
   printCreated(result);
+}
+
+// set, remove, rename: each prints its own lines, then the file outcomes through printOutcomes.
+
+export function printSet(result: SetResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  if (result.changes.length === 0) {
+    process.stdout.write("Every answer already has that value: nothing to do.\n");
+    return;
+  }
+  for (const change of result.changes) process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
+  printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
+  const conflicts = result.conflicts.length ? ` ${result.conflicts.length} conflicts: resolve the <<<<<<< markers, then commit.` : "";
+  process.stdout.write(result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`);
+}
+
+export function printRemove(result: RemoveResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const verb = result.written ? "removed" : "would remove";
+  for (const path of result.removed) process.stdout.write(`  ${verb}  ${path}${result.userFiles.includes(path) ? "  (added by you, not generated)" : ""}\n`);
+  process.stdout.write(`  ${verb}  ${result.state.length} files of Shipyard's state (record and merge bases)\n`);
+  if (!result.written) {
+    process.stdout.write("Dry run, nothing written.\n");
+    return;
+  }
+  process.stdout.write(`\nRemoved ${result.name}. Outside this repository:\n  npm install                      # drop it from package-lock.json\n`);
+  for (const variable of result.variables) {
+    process.stdout.write(
+      `  delete its Clever Cloud application (console, or: clever delete --app <app id>), and the repository variable\n` +
+        `  ${variable} (GitHub: Settings > Secrets and variables > Actions > Variables)\n`,
+    );
+  }
+}
+
+export function printRename(result: RenameResult, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const verb = result.written ? "moved" : "would move";
+  for (const move of result.moved) process.stdout.write(`  ${verb}  ${move.from} -> ${move.to}\n`);
+  for (const path of result.imports) process.stdout.write(`  imports of @…/${result.from} rewritten in ${path}\n`);
+  printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
+  const conflicts = result.conflicts.length ? ` ${result.conflicts.length} conflicts: resolve the <<<<<<< markers, then commit.` : "";
+  if (!result.written) {
+    process.stdout.write(`Dry run, nothing written.${conflicts}\n`);
+    return;
+  }
+  process.stdout.write(`\nRenamed ${result.from} to ${result.to}.${conflicts} Next:\n  npm install                      # relink the workspace under its new name\n`);
+  for (const variable of result.variables) {
+    process.stdout.write(`  on GitHub, rename the repository variable ${variable.from} to ${variable.to} (Settings > Secrets and variables > Actions > Variables):\n  the deploy now reads ${variable.to}.\n`);
+  }
+}
+
+/**
+ * The outcome of an upgrade as the body of a pull request (the upgrade workflow's): conflicted files first, so a
+ * reviewer cannot miss them, then every file that changes. The first line marks the output as complete.
+ */
+export function printUpgradeMarkdown(result: UpgradeResult): void {
+  const lines = [
+    "<!-- shipyard-upgrade -->",
+    `Shipyard ${result.fromVersion} → ${result.toVersion}: ${result.pending.length} files change, ${result.conflicts.length} conflicts.`,
+    "",
+  ];
+  if (result.conflicts.length > 0) {
+    lines.push("### Conflicts: resolve these first", "", "Both you and the template changed the same lines. The files hold git-style `<<<<<<<` markers and CI fails until they are resolved:", "");
+    for (const file of result.conflicts) lines.push(`- [ ] \`${file.path}\` (${file.conflicts ?? 1} conflicts)`);
+    lines.push("");
+  }
+  for (const migration of result.migrations) lines.push(`- migration \`${migration.id}\`: ${migration.description}`);
+  const changed = [...result.conflicts, ...result.pending.filter((file) => file.outcome !== "conflict")];
+  if (changed.length > 0) {
+    lines.push("| file | package | outcome |", "| --- | --- | --- |");
+    for (const file of changed) lines.push(`| \`${file.path}\` | ${file.unit} | ${OUTCOME_TEXT[file.outcome]} |`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import type { RawAnswers } from "../engine/answers.js";
 import { listAddableKinds } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
-import { printAdd, printDoctor, printUpdate, printUpgrade, printUse } from "./report.js";
+import { printAdd, printDoctor, printRemove, printRename, printSet, printUpdate, printUpgrade, printUpgradeMarkdown, printUse } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
 
 // Commands are imported in their actions, when chosen: `add` must not pay for the YAML and merge libraries that
@@ -110,6 +110,46 @@ await runCli("shipyard", async () => {
       exitCode = result.changes.some((file) => file.outcome === "conflict") ? 1 : 0;
     });
   program
+    .command("set")
+    .description("change recorded answers (node=26, runtime=docker, port=9090) and re-render, keeping your edits")
+    .argument("<answer=value...>", "the answers to change")
+    .option("--in <package...>", "the packages to change")
+    .option("--all", "every package that has the answer")
+    .option("--dry-run", "print what would change, write nothing")
+    .option("--json", "print the result as JSON")
+    .option("--allow-dirty", "change files that have uncommitted changes")
+    .action(async (assignments: string[], flags: { in?: string[]; all?: boolean; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+      const { set } = await import("../commands/set.js");
+      const result = set({ cwd: process.cwd(), assignments, in: flags.in ?? [], all: Boolean(flags.all), dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      printSet(result, Boolean(flags.json));
+      exitCode = result.conflicts.length > 0 ? 1 : 0;
+    });
+  program
+    .command("remove")
+    .description("delete a package: its folder, workflow, record and merge bases, in one step")
+    .argument("<package>", "the package to remove")
+    .option("--dry-run", "print what would be removed, write nothing")
+    .option("--force", "also delete uncommitted files in the package folder")
+    .option("--json", "print the result as JSON")
+    .action(async (name: string, flags: { dryRun?: boolean; force?: boolean; json?: boolean }) => {
+      const { remove } = await import("../commands/remove.js");
+      printRemove(remove({ cwd: process.cwd(), name, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) }), Boolean(flags.json));
+    });
+  program
+    .command("rename")
+    .description("rename a package: folder, package name, workflow, deploy variable, and the packages that use it")
+    .argument("<package>", "its current name")
+    .argument("<new-name>", "the new name")
+    .option("--dry-run", "print what would change, write nothing")
+    .option("--json", "print the result as JSON")
+    .option("--allow-dirty", "change files that have uncommitted changes")
+    .action(async (from: string, to: string, flags: { dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+      const { rename } = await import("../commands/rename.js");
+      const result = rename({ cwd: process.cwd(), from, to, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      printRename(result, Boolean(flags.json));
+      exitCode = result.conflicts.length > 0 ? 1 : 0;
+    });
+  program
     .command("doctor")
     .description("check this machine and repository: tools, deploy configs, templates in sync")
     .option("--json", "print the checks as JSON")
@@ -125,15 +165,17 @@ await runCli("shipyard", async () => {
     .requiredOption("--from <source>", "a folder (a Shipyard repository or package), a tarball, or a create-shipyard version")
     .option("--dry-run", "print what would change, write nothing")
     .option("--json", "print the result as JSON")
+    .option("--markdown", "print the outcome as Markdown (the body of the upgrade pull request)")
     .option("--allow-dirty", "change files that have uncommitted changes")
-    .action(async (flags: { from: string; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+    .action(async (flags: { from: string; dryRun?: boolean; json?: boolean; markdown?: boolean; allowDirty?: boolean }) => {
       const { upgrade } = await import("../commands/upgrade.js");
       const result = await upgrade({ cwd: process.cwd(), from: flags.from, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
       if (typeof result === "number") {
         exitCode = result;
         return;
       }
-      printUpgrade(result, Boolean(flags.json));
+      if (flags.markdown) printUpgradeMarkdown(result);
+      else printUpgrade(result, Boolean(flags.json));
       exitCode = result.conflicts.length > 0 ? 1 : 0;
     });
   try {

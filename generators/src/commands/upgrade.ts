@@ -61,7 +61,7 @@ function delegate(source: ShipyardSource, root: string, options: UpgradeOptions)
   const args = [join(source.generatorsDir, "dist", "cli", "shipyard.js"), "upgrade", "--from", dirname(source.templatesDir) === source.generatorsDir ? source.generatorsDir : dirname(source.generatorsDir)];
   if (options.dryRun) args.push("--dry-run");
   if (options.allowDirty) args.push("--allow-dirty");
-  for (const flag of ["--json"]) if (process.argv.includes(flag)) args.push(flag);
+  for (const flag of ["--json", "--markdown"]) if (process.argv.includes(flag)) args.push(flag);
   const child = spawnSync(process.execPath, args, { cwd: options.cwd, stdio: "inherit" });
   return child.status ?? 1;
 }

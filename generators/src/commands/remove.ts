@@ -1,0 +1,69 @@
+import { renderString } from "../engine/render.js";
+import { loadTemplate } from "../engine/template.js";
+import type { FileWrite } from "../engine/transaction.js";
+import { ShipyardError } from "../errors.js";
+import { applyToTree, commit } from "../state/apply.js";
+import { uncommittedPaths } from "../state/dirty.js";
+import { dependentsOf, deployVariables, findPackage, folderFiles } from "../state/packages.js";
+import { basePath, readUnits, unitRecordWrite } from "../state/store.js";
+import { openRepository, repoTemplatesDir } from "../workspace.js";
+
+export interface RemoveOptions {
+  cwd: string;
+  name: string;
+  dryRun: boolean;
+  /** Also delete files the user added to the package folder that are not committed. */
+  force: boolean;
+}
+
+export interface RemoveResult {
+  name: string;
+  directory: string;
+  /** Files of the package deleted (managed or seed), outside .shipyard/. */
+  removed: string[];
+  /** Files in the package folder Shipyard did not generate: deleted too, and listed so nobody is surprised. */
+  userFiles: string[];
+  /** Shipyard's own state deleted: the record and merge bases. */
+  state: string[];
+  /** Repository variables the package's deploy read (to delete on GitHub). */
+  variables: string[];
+  written: boolean;
+}
+
+/**
+ * `shipyard remove <package>`: the package folder (everything in it), the files it manages elsewhere (its
+ * workflow), its record and its merge bases, in one transaction. Refused while another package uses it, and, without
+ * --force, when the folder holds uncommitted work (which git could not bring back).
+ */
+export function remove(options: RemoveOptions): RemoveResult {
+  const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
+  const units = readUnits(tree);
+  const unit = findPackage(units, options.name);
+  const users = dependentsOf(units, unit.id);
+  if (users.length > 0) {
+    const names = users.map((user) => user.id).join(", ");
+    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from their "uses" first (npx shipyard set uses=… --in ${users[0]?.id}).`);
+  }
+  const template = loadTemplate(repoTemplatesDir(root), unit.template);
+  const directory = renderString(template.directory, unit.answers);
+  const { kept, ignored } = folderFiles(root, directory);
+  const managed = Object.keys(unit.files);
+  const userFiles = kept.filter((path) => !(path in unit.files));
+  const dirty = uncommittedPaths(root, [directory]);
+  if (dirty.length > 0 && !options.force) {
+    throw new ShipyardError("DIRTY_FILES", `Uncommitted changes in ${directory}: ${dirty.join(", ")}.`, "Commit them (git can bring them back), or pass --force to delete them too.");
+  }
+  const outside = managed.filter((path) => !path.startsWith(`${directory}/`) && tree.read(path) !== null);
+  const removed = [...new Set([...kept, ...outside])].sort();
+  const state = [
+    unitRecordWrite(unit.id, unit).path,
+    ...managed.filter((path) => unit.files[path] !== "seed").map(basePath).filter((path) => tree.read(path) !== null),
+  ];
+  const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(tree, managed), written: false };
+  if (options.dryRun) return result;
+  const writes: FileWrite[] = [...removed, ...ignored, ...state].map((path) => ({ path, content: null }));
+  // The whole folder goes: with --force its uncommitted work was accepted above.
+  applyToTree(tree, writes);
+  const { written } = commit(tree, { command: "remove", allowDirty: options.force, changes: removed.map((path) => ({ path, unit: unit.id, outcome: "removed" })) });
+  return { ...result, written };
+}

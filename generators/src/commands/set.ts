@@ -1,0 +1,115 @@
+import { type AnswerValue, coerceAnswer } from "../engine/answers.js";
+import { loadTemplate, type Template } from "../engine/template.js";
+import { ShipyardError } from "../errors.js";
+import { applyToTree, commit } from "../state/apply.js";
+import { findPackage } from "../state/packages.js";
+import { checkReferences } from "../state/references.js";
+import { readConfig, readUnits, type Unit } from "../state/store.js";
+import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
+import { openRepository, repoTemplatesDir } from "../workspace.js";
+
+export interface SetOptions {
+  cwd: string;
+  /** `name=value` pairs, as typed. */
+  assignments: string[];
+  /** The packages to change; empty with `all`. */
+  in: string[];
+  all: boolean;
+  dryRun: boolean;
+  allowDirty: boolean;
+}
+
+export interface AnswerChange {
+  unit: string;
+  answer: string;
+  from: AnswerValue | undefined;
+  to: AnswerValue;
+}
+
+export interface SetResult {
+  changes: AnswerChange[];
+  files: FileOutcome[];
+  conflicts: FileOutcome[];
+  written: boolean;
+}
+
+/** The root unit: its `node` answer (.nvmrc, the root CI) follows the packages' when they all agree. */
+const ROOT_UNIT = "_monorepo";
+
+function parseAssignment(text: string): { name: string; value: string } {
+  const at = text.indexOf("=");
+  if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, "For example: npx shipyard set node=26 --all");
+  return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
+}
+
+/**
+ * `shipyard set <answer>=<value>… (--in <package>… | --all)`: changes recorded answers and re-renders the packages
+ * through the update planner, exactly as `use` does for `uses`: every file a template derives from the answer
+ * changes together and the user's edits to those files are merged, not overwritten. Each value is validated as
+ * `add` validates it; anything wrong is refused before a file is read for the plan.
+ */
+export function set(options: SetOptions): SetResult {
+  const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
+  if (options.all === (options.in.length > 0)) throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
+  if (options.assignments.length === 0) throw new ShipyardError("USAGE", "Nothing to set: give <answer>=<value>, e.g. node=26.");
+  const { scope } = readConfig(tree);
+  const units = readUnits(tree);
+  const templatesDir = repoTemplatesDir(root);
+  const templates = new Map<string, Template>();
+  const templateOf = (unit: Unit) => {
+    if (!templates.has(unit.template)) templates.set(unit.template, loadTemplate(templatesDir, unit.template));
+    return templates.get(unit.template) as Template;
+  };
+  const targets = options.all ? units.filter((unit) => !unit.id.startsWith("_")) : [...new Set(options.in)].map((id) => findPackage(units, id));
+  const assignments = options.assignments.map(parseAssignment);
+
+  const next = new Map(units.map((unit) => [unit.id, { ...unit, answers: { ...unit.answers } }]));
+  const changes: AnswerChange[] = [];
+  for (const { name, value } of assignments) {
+    // --all means every package that has this answer; --in names packages that must have it.
+    const having = targets.filter((unit) => templateOf(unit).answers.some((spec) => spec.name === name));
+    const lacking = targets.filter((unit) => !having.includes(unit));
+    if (having.length === 0 || (!options.all && lacking.length > 0)) {
+      const unit = lacking[0] as Unit;
+      const known = templateOf(unit).answers.filter((spec) => !spec.positional).map((spec) => spec.name);
+      throw new ShipyardError("INVALID_ANSWER", `A ${unit.template} has no answer "${name}" (${unit.id}).`, `Its answers: ${known.join(", ")}.`);
+    }
+    for (const unit of having) {
+      const spec = templateOf(unit).answers.find((answer) => answer.name === name);
+      if (spec?.positional || spec?.type === "name") {
+        throw new ShipyardError("USAGE", `The ${name} of a package is changed with: npx shipyard rename ${unit.id} <new-name>`);
+      }
+      const coerced = coerceAnswer(spec as NonNullable<typeof spec>, value, scope);
+      const record = next.get(unit.id) as Unit;
+      if (JSON.stringify(record.answers[name]) === JSON.stringify(coerced)) continue;
+      changes.push({ unit: unit.id, answer: name, from: record.answers[name], to: coerced });
+      record.answers[name] = coerced;
+    }
+  }
+  const changedIds = new Set(changes.map((change) => change.unit));
+  for (const id of changedIds) {
+    const unit = next.get(id) as Unit;
+    checkReferences(templateOf(unit), id, unit.answers, [...next.values()]);
+  }
+  followRootNode(next, changes, templateOf);
+  const changed = [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
+  if (changed.length === 0) return { changes, files: [], conflicts: [], written: false };
+  const plan = planUpdate(diskPlanInput(tree, { units: changed }));
+  applyToTree(tree, plan.writes);
+  const { written } = commit(tree, { command: "set", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
+  return { changes, files: plan.files, conflicts: plan.files.filter((file) => file.outcome === "conflict"), written };
+}
+
+/** When every package with a `node` answer now agrees on one major, the root's `node` answer takes it too. */
+function followRootNode(next: Map<string, Unit>, changes: AnswerChange[], templateOf: (unit: Unit) => Template): void {
+  const rootUnit = next.get(ROOT_UNIT);
+  if (!rootUnit || !changes.some((change) => change.answer === "node")) return;
+  const majors = new Set([...next.values()].filter((unit) => unit.id !== ROOT_UNIT && "node" in unit.answers).map((unit) => String(unit.answers.node)));
+  if (majors.size !== 1) return;
+  const spec = templateOf(rootUnit).answers.find((answer) => answer.name === "node");
+  const major = [...majors][0] as string;
+  if (!spec || String(rootUnit.answers.node) === major) return;
+  const to = coerceAnswer(spec, major, "");
+  changes.push({ unit: ROOT_UNIT, answer: "node", from: rootUnit.answers.node, to });
+  rootUnit.answers.node = to;
+}
