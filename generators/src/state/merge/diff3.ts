@@ -51,7 +51,34 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
       open.sideEnd = sideAt;
     }
   }
+  slideDown(result, base, side);
   return result;
+}
+
+/**
+ * An insertion or deletion inside a run of equal lines (a blank line added next to another) can sit anywhere in
+ * the run; like git's xdiff, put it as low as it goes, so that whether it touches the other side's change (a
+ * conflict) is decided as `git merge-file` decides it.
+ */
+function slideDown(list: Hunk[], base: string[], side: string[]): void {
+  list.forEach((hunk, index) => {
+    const limit = list[index + 1];
+    if (hunk.baseStart === hunk.baseEnd) {
+      while (hunk.sideEnd < side.length && side[hunk.sideStart] === side[hunk.sideEnd] && (!limit || limit.sideStart > hunk.sideEnd + 1) && hunk.baseEnd < base.length) {
+        hunk.sideStart += 1;
+        hunk.sideEnd += 1;
+        hunk.baseStart += 1;
+        hunk.baseEnd += 1;
+      }
+    } else if (hunk.sideStart === hunk.sideEnd) {
+      while (hunk.baseEnd < base.length && base[hunk.baseStart] === base[hunk.baseEnd] && (!limit || limit.baseStart > hunk.baseEnd + 1)) {
+        hunk.baseStart += 1;
+        hunk.baseEnd += 1;
+        hunk.sideStart += 1;
+        hunk.sideEnd += 1;
+      }
+    }
+  });
 }
 
 function pushAll(target: string[], source: string[], start: number, end: number): void {

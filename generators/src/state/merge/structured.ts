@@ -54,6 +54,30 @@ export function valueEdits(from: Json | undefined, to: Json | undefined, path: A
   return [{ path, value: to }];
 }
 
+/** Lines as compared for "holds every line change": trimmed, without the trailing comma a key added after them moves. */
+function lineCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const key = line.trim().replace(/,$/, "");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Whether the result holds every line change of both sides (a last guard: an in-place edit may re-format a neighbour). */
+function holdsEveryLineChange(base: string, current: string, next: string, result: string): boolean {
+  const [b, c, n, r] = [lineCounts(base), lineCounts(current), lineCounts(next), lineCounts(result)];
+  for (const line of new Set([...b.keys(), ...c.keys(), ...n.keys()])) {
+    const was = b.get(line) ?? 0;
+    const [mine, theirs, got] = [(c.get(line) ?? 0) - was, (n.get(line) ?? 0) - was, r.get(line) ?? 0];
+    if (mine > 0 && got < was + mine + Math.min(theirs, 0)) return false;
+    if (theirs > 0 && got < was + theirs + Math.min(mine, 0)) return false;
+    if (mine < 0 && got > was + mine + Math.max(theirs, 0)) return false;
+    if (theirs < 0 && got > was + theirs + Math.max(mine, 0)) return false;
+  }
+  return true;
+}
+
 function mergeKeys(syntax: Syntax, base: string, current: string, next: string): string | null {
   const [b, c, n] = [syntax.parse(base), syntax.parse(current), syntax.parse(next)];
   if (!b.ok || !c.ok || !n.ok) return null;
@@ -65,7 +89,7 @@ function mergeKeys(syntax: Syntax, base: string, current: string, next: string):
   const result = syntax.apply(current, fromTemplate);
   if (result === null || result !== syntax.apply(next, fromUser)) return null;
   const parsed = syntax.parse(result);
-  return parsed.ok && deepEqual(parsed.value, merged.value) ? result : null;
+  return parsed.ok && deepEqual(parsed.value, merged.value) && holdsEveryLineChange(base, current, next, result) ? result : null;
 }
 
 export function mergeFile(path: string, base: string, current: string, next: string, labels: MergeLabels): MergeResult {

@@ -1,6 +1,6 @@
-import { applyEdits, type FormattingOptions, modify, type Node, type ParseError, parseTree } from "jsonc-parser";
+import { applyEdits, type FormattingOptions, findNodeAtLocation, getNodeValue, modify, type Node, type ParseError, parseTree } from "jsonc-parser";
 import { isMap, isScalar, parseDocument } from "yaml";
-import type { Json } from "./values.js";
+import { deepEqual, type Json } from "./values.js";
 
 /**
  * How the key-level merge reads and edits one structured syntax. Edits are made in place on the text — never by
@@ -81,6 +81,10 @@ export function jsonSyntax(commented: boolean): Syntax {
       let result = text;
       for (const edit of edits) {
         if (edit.path.length === 0) return null;
+        // An edit the text already holds is skipped: re-making it would re-format the value in the other side's style.
+        const tree = parseTree(result, [], { allowTrailingComma: commented, disallowComments: !commented });
+        const node = tree && findNodeAtLocation(tree, edit.path);
+        if (edit.value === undefined ? node === undefined : node !== undefined && deepEqual(getNodeValue(node), edit.value)) continue;
         try {
           result = applyEdits(result, modify(result, edit.path, edit.value, { formattingOptions, getInsertionIndex: (keys) => insertionIndex(keys, edit.after) }));
         } catch {
@@ -143,6 +147,10 @@ export const yamlSyntax: Syntax = {
       const parent = parentPath.length === 0 ? document.contents : document.getIn(parentPath, true);
       const key = path[path.length - 1] as string | number;
       const node = document.getIn(path, true);
+      const present = document.hasIn(path);
+      const existing = node && typeof (node as { toJSON?: unknown }).toJSON === "function" ? (node as { toJSON(): unknown }).toJSON() : node;
+      // An edit the document already holds is skipped, as for JSON: the user's version of it stays.
+      if (value === undefined ? !present : present && deepEqual(existing, value)) continue;
       if (value === undefined) {
         if (!document.hasIn(path)) return null;
         document.deleteIn(path);
