@@ -18,6 +18,7 @@ export type ErrorCode =
   | "UPGRADE_SOURCE"
   | "CYCLE"
   | "INTERRUPTED"
+  | "UNREADABLE"
   | "USAGE";
 
 export class ShipyardError extends Error {

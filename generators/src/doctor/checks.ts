@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Unit } from "../state/store.js";
+import { hasConflictMarkers } from "../state/merge/markers.js";
 import { diskTree } from "../state/tree.js";
 import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
@@ -209,7 +210,7 @@ export function checkAppVariables(context: DoctorContext): CheckResult {
 /** Managed files agree with templates/ (the `update --check` of CI), and no conflict is left unresolved. */
 export function checkTemplatesInSync(context: DoctorContext): CheckResult {
   const plan = planUpdate(diskPlanInput(context.root, { units: context.units }));
-  const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(diskTree(context.root).read(file.path) ?? ""));
+  const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(diskTree(context.root).read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);
   if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");
