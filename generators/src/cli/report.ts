@@ -46,6 +46,7 @@ const OUTCOME_TEXT: Record<string, string> = {
   updated: "updated",
   merged: "merged (your edits kept)",
   conflict: "CONFLICT (resolve the <<<<<<< markers)",
+  unresolved: "CONFLICT unresolved (remove the <<<<<<< markers, then update again)",
   customized: "customized (kept)",
   deleted: "deleted by you (kept deleted; --restore brings it back)",
   restored: "restored",
@@ -54,7 +55,7 @@ const OUTCOME_TEXT: Record<string, string> = {
 
 export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean; dryRun: boolean }): void {
   if (options.json) {
-    printJson(result, { upToDate: result.pending.length === 0 });
+    printJson(result, { upToDate: result.upToDate, stateWrites: result.stateWrites });
     return;
   }
   printOutcomes(result.changes);
@@ -63,8 +64,9 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   const toWrite = result.pending.length - drift.length;
   const summary = `${result.changes.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
-  else if (result.pending.length === 0) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
-  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite ? " Run `npx shipyard update`." : ""}\n`);
+  else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
+  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npx shipyard update`." : ""}\n`);
+  if (result.stateWrites.length > 0 && !result.written) process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
   if (drift.length > 0) {
     process.stdout.write(
       `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +

@@ -93,7 +93,7 @@ await runCli("shipyard", async () => {
         restore: flags.restore ?? [],
       });
       printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check), dryRun: Boolean(flags.dryRun) });
-      exitCode = result.conflicts.length > 0 || (flags.check && result.pending.length > 0) ? 1 : 0;
+      exitCode = result.conflicts.length > 0 || (flags.check && !result.upToDate) ? 1 : 0;
     });
   program
     .command("use")

@@ -1,5 +1,6 @@
 import { ShipyardError } from "../errors.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
+import { basePath } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
 import { openRepository } from "../workspace.js";
 
@@ -18,7 +19,12 @@ export interface UpdateResult extends ChangeSet {
   changes: FileOutcome[];
   /** Files that would change (or drifted owned files): non-empty makes --check fail. */
   pending: FileOutcome[];
+  /** Conflicts made now, and files still holding the markers of an earlier one: non-empty fails update. */
   conflicts: FileOutcome[];
+  /** Writes no pending file accounts for: stale bases and unit records (a fresh clone's, an edit made by hand). */
+  stateWrites: string[];
+  /** Nothing pending and nothing to write, bases included: what --check passes on. */
+  upToDate: boolean;
 }
 
 export function update(options: UpdateOptions): UpdateResult {
@@ -29,13 +35,18 @@ export function update(options: UpdateOptions): UpdateResult {
   if (unknown.length > 0) {
     throw new ShipyardError("USAGE", `--restore ${unknown.join(", ")}: not a managed file that was deleted.`, "`shipyard update --dry-run` lists the deleted ones.");
   }
+  const pending = plan.files.filter(needsAction);
+  const accounted = new Set(pending.flatMap((file) => [file.path, basePath(file.path)]));
+  const stateWrites = plan.writes.map((write) => write.path).filter((path) => !accounted.has(path));
   applyToTree(tree, plan.writes);
   const result = commit(tree, { command: "update", dryRun: options.dryRun, check: options.check, allowDirty: options.allowDirty, changes: plan.files });
   return {
     ...result,
     root,
     changes: plan.files,
-    pending: plan.files.filter(needsAction),
-    conflicts: plan.files.filter((file) => file.outcome === "conflict"),
+    pending,
+    conflicts: plan.files.filter((file) => file.outcome === "conflict" || file.outcome === "unresolved"),
+    stateWrites,
+    upToDate: pending.length === 0 && plan.writes.length === 0,
   };
 }

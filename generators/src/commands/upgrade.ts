@@ -105,7 +105,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | 
       copied: { generators: generators.writes.length, templates: templates.writes.length, removed: generators.removed + templates.removed },
       migrations: migrations.map(({ id, description }) => ({ id, description })),
       pending: plan.files.filter(needsAction),
-      conflicts: plan.files.filter((file) => file.outcome === "conflict"),
+      conflicts: plan.files.filter((file) => file.outcome === "conflict" || file.outcome === "unresolved"),
     };
   } finally {
     source.dispose();

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
 import type { Unit } from "../state/store.js";
+import { hasConflictMarkers } from "../state/merge/markers.js";
 import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
@@ -233,7 +234,7 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
     if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npx shipyard update --dry-run tells more.");
     throw problem;
   }
-  const markers = plan.files.filter((file) => file.kind !== "seed" && /^<<<<<<< yours/m.test(context.tree.read(file.path) ?? ""));
+  const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(context.tree.read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);
   if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");

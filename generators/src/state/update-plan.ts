@@ -4,6 +4,7 @@ import type { FileKind, Template } from "../engine/template.js";
 import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
+import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
 import { basePath, type RepoConfig, readConfig, readUnits, type Unit, unitRecordWrite } from "./store.js";
 import type { ReadableTree as Tree } from "../engine/tree.js";
@@ -27,13 +28,14 @@ import { generatorVersion, repoTemplatesDir } from "../workspace.js";
  *   updated      current = base (no user edit)                   new                      = new
  *   merged       user and template changed different places      merge                    = new
  *   conflict     both changed the same place                     merge with markers       = new
+ *   unresolved   the file still holds conflict markers           kept                     unchanged
  *   customized   user edit, template unchanged (or owned file)   kept                     unchanged
  *   deleted      the user deleted a managed file                 kept deleted             unchanged
  *   restored     deleted, and named by --restore                 new                      = new
  *   removed      the template dropped the file, no user edit     deleted                  dropped
  * Seed files are written when missing from disk and state, and never touched after that.
  */
-export type Outcome = "unchanged" | "created" | "updated" | "merged" | "conflict" | "customized" | "deleted" | "restored" | "removed";
+export type Outcome = "unchanged" | "created" | "updated" | "merged" | "conflict" | "unresolved" | "customized" | "deleted" | "restored" | "removed";
 
 export interface FileOutcome {
   unit: string;
@@ -61,7 +63,7 @@ export interface PlanInput {
   version: string;
 }
 
-/** Outcomes that change a file the user sees: what `--check` fails on (with drift in owned files). */
+/** Outcomes that need the user or a write: what `--check` fails on (with drift in owned files and state writes). */
 export function needsAction(file: FileOutcome): boolean {
   if (file.outcome === "customized") return file.kind === "owned";
   return !["unchanged", "deleted"].includes(file.outcome);
@@ -109,6 +111,8 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
     if (options.restore.includes(file.path)) return result("restored", file.content, file.content);
     return result("deleted");
   }
+  // Markers left from an earlier conflict: merging again would bury them; the user resolves them first.
+  if (hasConflictMarkers(current)) return result("unresolved");
   if (current === file.content) return result("unchanged", undefined, file.content);
   if (base === null || file.kind === "owned") {
     // No base (an unmanaged file in the way) or an edited owned file: never overwrite, report it.
@@ -116,7 +120,7 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
   }
   if (current === base) return result("updated", file.content, file.content);
   if (file.content === base) return result("customized");
-  const merged = mergeFile(file.path, base, current, file.content, { current: `yours (${file.path})`, next: `template (shipyard ${options.version})` });
+  const merged = mergeFile(file.path, base, current, file.content, conflictLabels(file.path, options.version));
   return result(merged.conflicts > 0 ? "conflict" : "merged", merged.content, file.content, merged.conflicts);
 }
 

@@ -1,68 +1,105 @@
-import { type Document, isMap, isSeq, parseDocument } from "yaml";
-import { mergeText, type MergeLabels, type MergeResult } from "./text.js";
+import { conflictBlock, type MergeLabels } from "./markers.js";
+import { mergeText, type MergeResult } from "./text.js";
+import { type Edit, jsonSyntax, type Syntax, yamlSyntax } from "./syntax.js";
 import { deepEqual, type Json, mergeValues } from "./values.js";
 
 /**
  * The merge of a file Shipyard manages, in order of faithfulness to the user's file:
- *  1. lines: a clean line-level merge that still parses keeps everything exactly as the user wrote it;
- *  2. keys:  for JSON and YAML, when lines collide but keys do not (two changes to neighbouring lines of one
- *            object), merge key by key and re-serialize (YAML: applied onto the user's document, keeping comments);
- *  3. conflict markers: the line-level result with git-style markers, for the user to resolve.
+ *  1. lines: a clean line-level merge (what `git merge-file` gives) that is still valid — it parses, and holds no
+ *     duplicate key — keeps everything exactly as both sides wrote it;
+ *  2. keys:  for JSON, JSONC and YAML, when lines collide but keys do not (two changes to neighbouring lines of one
+ *     object), each side's change is replayed as key edits in place on the other side's text (jsonc-parser's
+ *     modify, yaml's Document): the user's layout and comments stay. It is taken only when it provably loses
+ *     nothing: each side's edits rebuild that side's file exactly from the base (so nothing of a side lies outside
+ *     its key edits: no comment, blank line or reordering), and the template's edits on the user's file give the
+ *     same text as the user's edits on the template's file (the two changes commute);
+ *  3. conflict markers: the line-level result with git-style markers, for the user to resolve. When the lines
+ *     merged cleanly into something invalid, both whole files are shown.
+ * There is no fourth way: a change neither merge can place is a conflict, never dropped.
  */
 export type Format = "json" | "yaml" | "text";
 
 export function formatOf(path: string): Format {
-  if (/\.json$/i.test(path)) return "json";
+  if (/\.jsonc?$/i.test(path)) return "json";
   if (/\.ya?ml$/i.test(path)) return "yaml";
   return "text";
 }
 
-function parse(format: Format, text: string): { ok: true; value: Json } | { ok: false } {
-  try {
-    if (format === "json") return { ok: true, value: JSON.parse(text) as Json };
-    const document = parseDocument(text);
-    return document.errors.length > 0 ? { ok: false } : { ok: true, value: document.toJS() as Json };
-  } catch {
-    return { ok: false };
-  }
+/** The syntax a structured file is read with; tsconfig files (and files whose base has comments) are JSONC. */
+export function syntaxOf(path: string, base: string): Syntax | null {
+  const format = formatOf(path);
+  if (format === "yaml") return yamlSyntax;
+  if (format !== "json") return null;
+  const commented = /(^|\/)(tsconfig|jsconfig)[^/]*\.json$|\.jsonc$/i.test(path) || !jsonSyntax(false).valid(base);
+  return jsonSyntax(commented);
 }
 
-/** Applies the difference between two values onto a YAML document, touching only what changed. */
-function applyToDocument(document: Document, path: Array<string | number>, from: Json | undefined, to: Json | undefined): void {
-  if (deepEqual(from, to)) return;
-  const node = path.length === 0 ? document.contents : document.getIn(path, true);
-  const fromIsObject = typeof from === "object" && from !== null && !Array.isArray(from);
-  const toIsObject = typeof to === "object" && to !== null && !Array.isArray(to);
-  if (fromIsObject && toIsObject && isMap(node)) {
-    for (const key of Object.keys(from)) if (!(key in to)) document.deleteIn([...path, key]);
-    for (const key of Object.keys(to)) applyToDocument(document, [...path, key], from[key], to[key]);
-  } else if (to === undefined) {
-    document.deleteIn(path);
-  } else if (path.length === 0) {
-    document.contents = document.createNode(to);
-  } else if (Array.isArray(from) && Array.isArray(to) && isSeq(node) && from.length === to.length) {
-    for (const [index, item] of to.entries()) applyToDocument(document, [...path, index], from[index], item);
-  } else {
-    document.setIn(path, to);
+/** Key edits that turn one value into another: deletions, then changes and additions in the target's order. */
+export function valueEdits(from: Json | undefined, to: Json | undefined, path: Array<string | number> = []): Edit[] {
+  if (deepEqual(from, to)) return [];
+  const isObject = (value: unknown): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
+  if (isObject(from) && isObject(to)) {
+    const edits: Edit[] = [];
+    for (const key of Object.keys(from)) if (!(key in to)) edits.push({ path: [...path, key], value: undefined });
+    const keys = Object.keys(to);
+    keys.forEach((key, index) => {
+      if (key in from) for (const edit of valueEdits(from[key], to[key], [...path, key])) edits.push(edit);
+      else edits.push({ path: [...path, key], value: to[key], after: keys.slice(0, index).reverse() });
+    });
+    return edits;
   }
+  if (Array.isArray(from) && Array.isArray(to) && from.length === to.length) {
+    return to.flatMap((item, index) => valueEdits(from[index], item, [...path, index]));
+  }
+  return [{ path, value: to }];
+}
+
+/** Lines as compared for "holds every line change": trimmed, without the trailing comma a key added after them moves. */
+function lineCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const key = line.trim().replace(/,$/, "");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Whether the result holds every line change of both sides (a last guard: an in-place edit may re-format a neighbour). */
+function holdsEveryLineChange(base: string, current: string, next: string, result: string): boolean {
+  const [b, c, n, r] = [lineCounts(base), lineCounts(current), lineCounts(next), lineCounts(result)];
+  for (const line of new Set([...b.keys(), ...c.keys(), ...n.keys()])) {
+    const was = b.get(line) ?? 0;
+    const [mine, theirs, got] = [(c.get(line) ?? 0) - was, (n.get(line) ?? 0) - was, r.get(line) ?? 0];
+    if (mine > 0 && got < was + mine + Math.min(theirs, 0)) return false;
+    if (theirs > 0 && got < was + theirs + Math.min(mine, 0)) return false;
+    if (mine < 0 && got > was + mine + Math.max(theirs, 0)) return false;
+    if (theirs < 0 && got > was + theirs + Math.max(mine, 0)) return false;
+  }
+  return true;
+}
+
+function mergeKeys(syntax: Syntax, base: string, current: string, next: string): string | null {
+  const [b, c, n] = [syntax.parse(base), syntax.parse(current), syntax.parse(next)];
+  if (!b.ok || !c.ok || !n.ok) return null;
+  const merged = mergeValues(b.value, c.value, n.value);
+  if (merged.conflicts.length > 0) return null;
+  const fromTemplate = valueEdits(b.value, n.value);
+  const fromUser = valueEdits(b.value, c.value);
+  if (syntax.apply(base, fromTemplate) !== next || syntax.apply(base, fromUser) !== current) return null;
+  const result = syntax.apply(current, fromTemplate);
+  if (result === null || result !== syntax.apply(next, fromUser)) return null;
+  const parsed = syntax.parse(result);
+  return parsed.ok && deepEqual(parsed.value, merged.value) && holdsEveryLineChange(base, current, next, result) ? result : null;
 }
 
 export function mergeFile(path: string, base: string, current: string, next: string, labels: MergeLabels): MergeResult {
-  const format = formatOf(path);
   const byLines = mergeText(base, current, next, labels);
-  if (format === "text") return byLines;
-  if (byLines.conflicts === 0 && parse(format, byLines.content).ok) return byLines;
-
-  const [parsedBase, parsedCurrent, parsedNext] = [parse(format, base), parse(format, current), parse(format, next)];
-  if (!parsedBase.ok || !parsedCurrent.ok || !parsedNext.ok) return byLines;
-  const merged = mergeValues(parsedBase.value, parsedCurrent.value, parsedNext.value);
-  if (merged.conflicts.length > 0) {
-    // Lines merged cleanly into something that no longer parses, and keys collide: show both whole files.
-    if (byLines.conflicts > 0) return byLines;
-    return { content: `<<<<<<< ${labels.current}\n${current}\n=======\n${next}\n>>>>>>> ${labels.next}\n`, conflicts: 1 };
-  }
-  if (format === "json") return { content: `${JSON.stringify(merged.value, null, 2)}\n`, conflicts: 0 };
-  const document = parseDocument(current);
-  applyToDocument(document, [], parsedCurrent.value, merged.value);
-  return { content: document.toString({ lineWidth: 0 }), conflicts: 0 };
+  const syntax = syntaxOf(path, base);
+  if (syntax === null) return byLines;
+  if (byLines.conflicts === 0 && syntax.valid(byLines.content)) return byLines;
+  const byKeys = mergeKeys(syntax, base, current, next);
+  if (byKeys !== null) return { content: byKeys, conflicts: 0 };
+  if (byLines.conflicts > 0) return byLines;
+  const lines = (text: string) => text.replace(/\n$/, "").split("\n");
+  return { content: `${conflictBlock(lines(current), lines(next), labels).join("\n")}\n`, conflicts: 1 };
 }

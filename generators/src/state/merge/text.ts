@@ -1,4 +1,7 @@
-import { diff3Merge } from "node-diff3";
+import { diff3 } from "./diff3.js";
+import { MARKER, type MergeLabels } from "./markers.js";
+
+export type { MergeLabels } from "./markers.js";
 
 export interface MergeResult {
   content: string;
@@ -6,27 +9,25 @@ export interface MergeResult {
   conflicts: number;
 }
 
-export interface MergeLabels {
-  current: string;
-  next: string;
-}
-
 /**
  * Line-level three-way merge, as `git merge-file` does it: lines changed on one side only are taken from that side;
  * lines changed differently on both sides become a git-style conflict block. Identical changes on both sides are
- * not conflicts (excludeFalseConflicts).
+ * not conflicts.
  */
 export function mergeText(base: string, current: string, next: string, labels: MergeLabels): MergeResult {
-  const regions = diff3Merge(current.split("\n"), base.split("\n"), next.split("\n"), { excludeFalseConflicts: true });
   const lines: string[] = [];
   let conflicts = 0;
-  for (const region of regions) {
-    if (region.ok) {
-      lines.push(...region.ok);
-    } else if (region.conflict) {
-      conflicts += 1;
-      lines.push(`<<<<<<< ${labels.current}`, ...region.conflict.a, "=======", ...region.conflict.b, `>>>>>>> ${labels.next}`);
+  for (const region of diff3(current.split("\n"), base.split("\n"), next.split("\n"))) {
+    if ("ok" in region) {
+      for (const line of region.ok) lines.push(line);
+      continue;
     }
+    conflicts += 1;
+    lines.push(`${MARKER.current} ${labels.current}`);
+    for (const line of region.conflict.current) lines.push(line);
+    lines.push(MARKER.separator);
+    for (const line of region.conflict.next) lines.push(line);
+    lines.push(`${MARKER.next} ${labels.next}`);
   }
   return { content: lines.join("\n"), conflicts };
 }

@@ -1,4 +1,4 @@
-import { diff3Merge } from "node-diff3";
+import { diff3 } from "./diff3.js";
 
 /**
  * Three-way merge of parsed JSON/YAML values, key by key: a key changed on one side only takes that side's value;
@@ -39,7 +39,7 @@ export function mergeValues(base: Json | undefined, current: Json | undefined, n
     const keys = [...Object.keys(current), ...Object.keys(next).filter((key) => !(key in current))];
     for (const key of keys) {
       const result = mergeValues(baseObject[key], current[key], next[key], [...path, key]);
-      conflicts.push(...result.conflicts);
+      for (const conflict of result.conflicts) conflicts.push(conflict);
       if (result.value !== undefined) merged[key] = result.value;
     }
     return { value: merged, conflicts };
@@ -51,11 +51,10 @@ export function mergeValues(base: Json | undefined, current: Json | undefined, n
 function mergeArrays(base: Json[], current: Json[], next: Json[], path: Array<string | number>): ValueMerge {
   const key = (item: Json) => JSON.stringify(item);
   const byKey = new Map([...base, ...current, ...next].map((item) => [key(item), item]));
-  const regions = diff3Merge(current.map(key), base.map(key), next.map(key), { excludeFalseConflicts: true });
   const merged: Json[] = [];
-  for (const region of regions) {
-    if (region.conflict) return { value: current, conflicts: [path] };
-    for (const item of region.ok ?? []) merged.push(byKey.get(item) as Json);
+  for (const region of diff3(current.map(key), base.map(key), next.map(key))) {
+    if ("conflict" in region) return { value: current, conflicts: [path] };
+    for (const item of region.ok) merged.push(byKey.get(item) as Json);
   }
   return { value: merged, conflicts: [] };
 }
