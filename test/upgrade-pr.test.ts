@@ -69,8 +69,9 @@ async function runUpgrade(from: string, gh: GhStub) {
     cwd: workspace,
     event: { name: "workflow_dispatch", ref: "refs/heads/main", payload: { inputs: { from } } },
     pathPrepend: [gh.binDir],
-    // A symlink is not the folder .gitignore's `node_modules/` ignores: hide it from git as the real folder is.
-    replaceSteps: { [INSTALL]: `ln -s '${join(repoRoot, "node_modules")}' node_modules && echo /node_modules >> .git/info/exclude` },
+    // A real node_modules folder whose entries link to this checkout's (Shipyard refuses a node_modules that is
+    // itself a link leading outside the repository: its staging folder lives there).
+    replaceSteps: { [INSTALL]: `mkdir node_modules && ln -s '${join(repoRoot, "node_modules")}'/* '${join(repoRoot, "node_modules")}'/.bin node_modules/` },
   });
   return { workspace, result, job: result.jobs.upgrade };
 }
