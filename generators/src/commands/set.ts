@@ -89,7 +89,7 @@ export function set(options: SetOptions): SetResult {
   const changedIds = new Set(changes.map((change) => change.unit));
   for (const id of changedIds) {
     const unit = next.get(id) as Unit;
-    checkReferences(templateOf(unit), id, unit.answers, [...next.values()]);
+    checkReferences(templateOf(unit), id, unit.answers, [...next.values()], templateOf);
   }
   followRootNode(next, changes, templateOf);
   const changed = [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
