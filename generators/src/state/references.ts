@@ -32,7 +32,7 @@ export function checkReferences(template: Template, unitId: string, answers: Ans
 
 /**
  * The units a unit's answers name: every list answer whose manifest entry has `of` (a service's and a library's
- * `uses`, a worker's own). The manifest says which answers reference other units, not the answer's name.
+ * `uses`, or any other template's). The manifest says which answers reference other units, not their names.
  */
 export function referencesOf(template: Pick<Template, "answers">, answers: Answers): string[] {
   const names = template.answers.filter((spec) => spec.of).flatMap((spec) => (Array.isArray(answers[spec.name]) ? (answers[spec.name] as string[]) : []));
