@@ -32,7 +32,7 @@ export function use(options: UseOptions): UseResult {
   const units = readUnits(tree);
   const target = units.find((unit) => unit.id === options.into);
   if (!target) {
-    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !unit.id.startsWith("_")).map((unit) => unit.id).join(", ") || "none"}.`);
+    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !isRootUnit(unit.id)).map((unit) => unit.id).join(", ") || "none"}.`);
   }
   const templatesDir = repoTemplatesDir(root);
   const template = loadTemplate(templatesDir, target.template);

@@ -7,7 +7,7 @@ import type { Template } from "../engine/template.js";
 import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
 import { hasConflictMarkers } from "../state/merge/markers.js";
-import type { Unit } from "../state/store.js";
+import { isRootUnit, type Unit } from "../state/store.js";
 import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
@@ -235,7 +235,9 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
 export function checkLockfile(context: DoctorContext): CheckResult {
   const lockfile = readJson(context.tree, "package-lock.json");
   if (!lockfile) return error("lockfile", "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.", "npm install, then commit package-lock.json");
-  const missing = context.units.filter((unit) => !unit.id.startsWith("_") && !lockfile.packages?.[`packages/${unit.id}`]).map((unit) => unit.id);
+  // Each package's folder as its template places it (the root unit is the repository itself, never a workspace).
+  const folderOf = (unit: Unit) => renderString(context.templateOf(unit).directory, unit.answers);
+  const missing = context.units.filter((unit) => !isRootUnit(unit.id) && !lockfile.packages?.[folderOf(unit)]).map((unit) => unit.id);
   if (missing.length > 0) return error("lockfile", `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`, "npm install, then commit package-lock.json");
   return ok("lockfile", "package-lock.json lists every generated package");
 }
