@@ -2,12 +2,13 @@
 // naming the file and what is wrong in it, exit code 2 (bad input), no stack trace, and writes nothing. The files
 // are checked by schemas (valibot) when read, so each case below is a shape the schema refuses, not a crash.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { add } from "../src/commands/add.js";
 import { doctor } from "../src/commands/doctor.js";
 import { update } from "../src/commands/update.js";
+import { listAddableKinds } from "../src/engine/template.js";
 import { exitCodeOf, ShipyardError } from "../src/errors.js";
 import { type Fixture, makeFixture } from "./fixture.js";
 
@@ -134,6 +135,19 @@ describe("broken template manifests (templates/<kind>/template.json) and templat
   ])("%s", async (_case, breakIt, what) => {
     breakIt();
     await expectRefused(["add", "update", "doctor"], MANIFEST, what);
+  });
+
+  it("a template folder whose name cannot be a command or a record's template: every command's list of templates refuses it", () => {
+    cpSync(join(fixture.root, "templates/library"), join(fixture.root, "templates/My_Library"), { recursive: true });
+    let caught: unknown;
+    try {
+      listAddableKinds(join(fixture.root, "templates"));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ShipyardError);
+    expect(exitCodeOf((caught as ShipyardError).code)).toBe(2);
+    expect((caught as ShipyardError).message).toBe("templates/My_Library/ is not a template name: lowercase letters, digits and dashes, starting with a letter.");
   });
 
   it.each([

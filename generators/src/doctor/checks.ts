@@ -77,14 +77,14 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 }
 
 /** The fields of a package.json the checks read. */
-interface Manifest {
+interface PackageJson {
   engines?: { node?: string; npm?: string };
   packages?: Record<string, unknown>;
 }
 
-function readJson(tree: Tree, path: string): Manifest | undefined {
+function readJson(tree: Tree, path: string): PackageJson | undefined {
   try {
-    return JSON.parse(tree.read(path) ?? "") as Manifest;
+    return JSON.parse(tree.read(path) ?? "") as PackageJson;
   } catch {
     return undefined;
   }
@@ -206,13 +206,13 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     if (buildsBeforeInstall(variables)) {
       problems.push(error(check, `${config}: CC_PRE_BUILD_HOOK builds before dependencies are installed.`, "Build in CC_POST_BUILD_HOOK instead."));
     }
-    const manifest = readJson(context.tree, `${dir}/package.json`);
-    const engines = pinnedMajor(manifest?.engines?.node);
+    const packageJson = readJson(context.tree, `${dir}/package.json`);
+    const engines = pinnedMajor(packageJson?.engines?.node);
     // The deploy applies every line in order: a name set twice ends with its last value.
     const nodeVersion = variables.findLast((variable) => variable.name === "CC_NODE_VERSION")?.value;
     if (nodeVersion && engines !== undefined && Number.parseInt(nodeVersion, 10) !== engines) {
       problems.push(
-        error(check, `${dir}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${manifest?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
+        error(check, `${dir}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${packageJson?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
       );
     }
     const names = variables.map((variable) => variable.name);
@@ -220,8 +220,8 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     if (repeated.length > 0) {
       problems.push(warning(check, `${config} sets ${repeated.join(", ")} more than once: the last line wins.`, "Keep one line per variable."));
     }
-    if (manifest?.engines?.node && engines === undefined) {
-      problems.push(warning(check, `${dir}: engines.node "${manifest.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
+    if (packageJson?.engines?.node && engines === undefined) {
+      problems.push(warning(check, `${dir}: engines.node "${packageJson.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
     }
     results.push(...(problems.length ? problems : [ok(check, `${unit.id}: deploy config and workflow present and consistent`)]));
   }

@@ -90,8 +90,6 @@ const manifestSchema = v.strictObject({
 });
 /** A template's `template.json` (not to be confused with a package's package.json). */
 export type TemplateManifest = v.InferOutput<typeof manifestSchema>;
-/** @deprecated the old name: TemplateManifest. */
-export type Manifest = TemplateManifest;
 
 /** Exact versions of the tools the templates install (`{{versions.<name>}}`), pasted into JSON and YAML. */
 const versionsFileSchema = v.pipe(
@@ -145,7 +143,8 @@ export function listTemplateKinds(templatesDir: string): string[] {
   } catch {
     return [];
   }
-  return tree.list("").filter((entry) => TEMPLATE_NAME.test(entry) && tree.exists(`${entry}/template.json`)).sort();
+  // Every folder with a manifest, well named or not: a badly named one is then refused by name, not skipped unseen.
+  return tree.list("").filter((entry) => !entry.startsWith(".") && tree.exists(`${entry}/template.json`)).sort();
 }
 
 /**
@@ -173,6 +172,9 @@ export function readManifest(templatesDir: string, kind: string): TemplateManife
 
 function readManifestFrom(tree: Tree, templatesDir: string, kind: string): TemplateManifest {
   const origin = manifestName(kind);
+  if (!TEMPLATE_NAME.test(kind) && /^[^/\\.][^/\\]*$/.test(kind) && tree.exists(`${kind}/template.json`)) {
+    throw new ShipyardError("TEMPLATE_ERROR", `templates/${kind}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`, "Rename the folder.");
+  }
   const text = TEMPLATE_NAME.test(kind) ? tree.read(`${kind}/template.json`, origin) : null;
   if (text === null) {
     const known = listTemplateKinds(templatesDir);

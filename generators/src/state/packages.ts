@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Answers } from "../engine/answers.js";
 import { renderString } from "../engine/render.js";
-import { loadTemplate, type Template } from "../engine/template.js";
+import { readManifest, type Template } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
 import { referencesOf, type TemplateOf } from "./references.js";
 import { isRootUnit, type Unit } from "./store.js";
@@ -28,13 +28,22 @@ export function dependentsOf(units: Unit[], id: string, templateOf: TemplateOf):
   return units.filter((unit) => unit.id !== id && referencesOf(templateOf(unit), unit.answers).includes(id));
 }
 
-/** A loader of each unit's template that loads each template once. */
-export function templateLoader(templatesDir: string): (unit: Unit) => Template {
-  const templates = new Map<string, Template>();
+/** What the commands need of a unit's template: its manifest, without walking its files. */
+export interface TemplateInfo {
+  kind: string;
+  answers: Template["answers"];
+  directory: string;
+  deploy: Template["deploy"];
+}
+
+/** A reader of each unit's template manifest that reads each one once. */
+export function templateLoader(templatesDir: string): (unit: Unit) => TemplateInfo {
+  const templates = new Map<string, TemplateInfo>();
   return (unit) => {
     let template = templates.get(unit.template);
     if (!template) {
-      template = loadTemplate(templatesDir, unit.template);
+      const manifest = readManifest(templatesDir, unit.template);
+      template = { kind: unit.template, answers: manifest.answers, directory: manifest.directory, deploy: manifest.deploy };
       templates.set(unit.template, template);
     }
     return template;
