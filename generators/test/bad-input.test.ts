@@ -99,6 +99,7 @@ describe("broken unit records (.shipyard/units/<id>.json)", () => {
     ["files null", () => setIn(RECORD, ["files"], null), /files must be an object, got null/, ALL],
     ["answers a list", () => setIn(RECORD, ["answers"], ["orders"]), /answers must be an object, got Array/, ALL],
     ["a file of an unknown kind", () => setIn(RECORD, ["files", "packages/orders/Dockerfile"], "mine"), /files\["packages\/orders\/Dockerfile"\]: expected/, ALL],
+    ["a template templates/ does not have", () => setIn(RECORD, ["template"], "worker"), /names the template "worker", which templates\/ does not have/, ALL],
     ["template not a folder name", () => setIn(RECORD, ["template"], "Service!"), /template must be a template's folder name/, ALL],
     ["an answer of a wrong type", () => setIn(RECORD, ["answers", "port"], { value: 8080 }), /answers\.port: expected/, ALL],
     ["a dashed answer name", () => setIn(RECORD, ["answers", "dry-run"], "x"), /answers\["dry-run"\] is not an answer name/, ALL],

@@ -2,7 +2,7 @@ import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers,
 import { checkInterruptedRun } from "../doctor/interrupted.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { Tree } from "../engine/tree.js";
-import { readUnits, type Unit } from "../state/store.js";
+import { readUnits, templateOfUnit, type Unit } from "../state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "../workspace.js";
 
 export interface DoctorResult {
@@ -19,7 +19,7 @@ export function doctor(cwd: string): DoctorResult {
   const templateOf = (unit: Unit): Template => {
     let template = templates.get(unit.template);
     if (!template) {
-      template = loadTemplate(repoTemplatesDir(root), unit.template);
+      template = templateOfUnit(unit, loadTemplate, repoTemplatesDir(root));
       templates.set(unit.template, template);
     }
     return template;

@@ -6,7 +6,7 @@ import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
 import { renameReferences } from "../state/references.js";
-import { basePath, readConfig, readUnits, type Unit, unitRecordWrite } from "../state/store.js";
+import { basePath, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { generatorVersion, openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -50,7 +50,7 @@ export function rename(options: RenameOptions): RenameResult {
   const to = validatePackageNameAnswer(options.to, scope, "<new-name>");
   if (to === unit.id) throw new ShipyardError("USAGE", `${unit.id} is already called ${to}.`);
   const templatesDir = repoTemplatesDir(root);
-  const template = loadTemplate(templatesDir, unit.template);
+  const template = templateOfUnit(unit, loadTemplate, templatesDir);
   const answers = { ...unit.answers, name: to };
   const oldDir = renderString(template.directory, unit.answers);
   const newDir = renderString(template.directory, answers);

@@ -4,7 +4,7 @@ import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { findPackage } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
-import { isRootUnit, ROOT_UNIT, readConfig, readUnits, type Unit } from "../state/store.js";
+import { isRootUnit, ROOT_UNIT, readConfig, readUnits, templateOfUnit, type Unit } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -55,7 +55,7 @@ export function set(options: SetOptions): SetResult {
   const templatesDir = repoTemplatesDir(root);
   const templates = new Map<string, Template>();
   const templateOf = (unit: Unit) => {
-    if (!templates.has(unit.template)) templates.set(unit.template, loadTemplate(templatesDir, unit.template));
+    if (!templates.has(unit.template)) templates.set(unit.template, templateOfUnit(unit, loadTemplate, templatesDir));
     return templates.get(unit.template) as Template;
   };
   const targets = options.all ? units.filter((unit) => !isRootUnit(unit.id)) : [...new Set(options.in)].map((id) => findPackage(units, id));

@@ -3,7 +3,7 @@ import { ShipyardError } from "../errors.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
-import { isRootUnit, readUnits } from "../state/store.js";
+import { isRootUnit, readUnits, templateOfUnit } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -35,7 +35,7 @@ export function use(options: UseOptions): UseResult {
     throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !isRootUnit(unit.id)).map((unit) => unit.id).join(", ") || "none"}.`);
   }
   const templatesDir = repoTemplatesDir(root);
-  const template = loadTemplate(templatesDir, target.template);
+  const template = templateOfUnit(target, loadTemplate, templatesDir);
   if (options.library === target.id) throw new ShipyardError("CYCLE", `${target.id} cannot use itself.`);
   // The answer that names units of the library's template (the manifest's `of`), whatever it is called.
   const library = units.find((unit) => unit.id === options.library && !isRootUnit(unit.id));

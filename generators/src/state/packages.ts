@@ -6,7 +6,7 @@ import { renderString } from "../engine/render.js";
 import { readManifest, type Template } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
 import { referencesOf, type TemplateOf } from "./references.js";
-import { isRootUnit, type Unit } from "./store.js";
+import { isRootUnit, templateOfUnit, type Unit } from "./store.js";
 
 /**
  * What set, remove and rename share about the packages of a repository: finding one, who uses it, the files in
@@ -42,7 +42,7 @@ export function templateLoader(templatesDir: string): (unit: Unit) => TemplateIn
   return (unit) => {
     let template = templates.get(unit.template);
     if (!template) {
-      const manifest = readManifest(templatesDir, unit.template);
+      const manifest = templateOfUnit(unit, readManifest, templatesDir);
       template = { kind: unit.template, answers: manifest.answers, directory: manifest.directory, deploy: manifest.deploy };
       templates.set(unit.template, template);
     }

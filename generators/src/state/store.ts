@@ -117,6 +117,19 @@ function confineRecord(tree: Tree, raw: unknown, origin: string): void {
   }
 }
 
+/**
+ * The template a unit was made from (`load` is loadTemplate or readManifest). A record naming a template that
+ * templates/ does not have is broken state naming the record (a template deleted or renamed, a killed create).
+ */
+export function templateOfUnit<T>(unit: Pick<Unit, "id" | "template">, load: (templatesDir: string, kind: string) => T, templatesDir: string): T {
+  try {
+    return load(templatesDir, unit.template);
+  } catch (error) {
+    if (!(error instanceof ShipyardError) || error.code !== "UNKNOWN_TEMPLATE") throw error;
+    throw new ShipyardError("BROKEN_STATE", `${unitPath(unit.id)} names the template "${unit.template}", which templates/ does not have.`, error.hint);
+  }
+}
+
 export function unitExists(tree: Tree, id: string): boolean {
   return tree.exists(unitPath(id));
 }

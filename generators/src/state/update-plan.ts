@@ -8,7 +8,7 @@ import { ShipyardError } from "../errors.js";
 import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
-import { basePath, type RepoConfig, readConfig, readUnits, type Unit, unitRecordWrite } from "./store.js";
+import { basePath, type RepoConfig, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "./store.js";
 
 /**
  * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
@@ -126,7 +126,7 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
 function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, scope: string, version: string) {
   let template = templates.get(unit.template);
   if (!template) {
-    template = loadTemplate(templatesDir, unit.template);
+    template = templateOfUnit(unit, loadTemplate, templatesDir);
     templates.set(unit.template, template);
   }
   try {
