@@ -173,11 +173,11 @@ describe("shipyard update", () => {
     expect(read("packages/orders/.npmrc")).toBe("engine-strict=true\n");
   });
 
-  it("names the unit when a recorded answer is no longer valid for the template", () => {
+  it("names the record when a recorded answer is no longer valid for the template", () => {
     const manifest = JSON.parse(read("templates/service/template.json"));
     manifest.answers.find((answer: { name: string }) => answer.name === "runtime").choices = ["docker"];
     write("templates/service/template.json", JSON.stringify(manifest));
     expect(() => run()).toThrowError(ShipyardError);
-    expect(() => run()).toThrowError(/orders: Invalid --runtime "node"/);
+    expect(() => run()).toThrowError(/^\.shipyard\/units\/orders\.json is broken: answers\.runtime "node": choose one of docker\.$/);
   });
 });
