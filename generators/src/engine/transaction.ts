@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ShipyardError } from "../errors.js";
 import { clock, isAlive, type LockOwner, readOwner } from "./lock.js";
-import { pauseForTests } from "./pause.js";
+import { pauseForTests, testPointsOn } from "./pause.js";
 import type { Change, Tree } from "./tree.js";
 
 /**
@@ -206,11 +206,14 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, "owner.json"), JSON.stringify(owner));
     const made = new Set<string>();
+    const points = testPointsOn();
+    let count = 0;
     for (const change of changes) {
       if (change.content === null) continue;
       const staged = join(folder, "staged", change.path);
       mkdirOnce(made, dirname(staged));
       writeFileSync(staged, change.content);
+      if (points) pauseForTests(`staging:${++count}`);
     }
     pauseForTests("staged");
     // 2. journal
@@ -243,4 +246,5 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+  pauseForTests("cleaned");
 }
