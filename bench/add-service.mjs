@@ -62,7 +62,7 @@ const reference = (() => {
   check(result.status === 0, `shipyard failed:\n${result.stderr}`);
   const files = Object.fromEntries(
     JSON.parse(result.stdout)
-      .files.map((file) => file.path)
+      .changes.map((change) => change.path)
       .filter(SCAFFOLD)
       .map((path) => [path, readFileSync(join(dir, path), "utf8")]),
   );
