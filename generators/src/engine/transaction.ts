@@ -165,12 +165,8 @@ function swapUnit(root: string, change: Change): { path: string; existed: boolea
   const segments = change.path.split("/");
   for (let index = 1; index <= segments.length; index++) {
     const prefix = segments.slice(0, index).join("/");
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      stat = lstatSync(join(root, prefix));
-    } catch {
-      return { path: prefix, existed: false };
-    }
+    const stat = lstatSync(join(root, prefix), { throwIfNoEntry: false });
+    if (stat === undefined) return { path: prefix, existed: false };
     if (index < segments.length && !stat.isDirectory()) {
       throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: ${prefix} is a file where a folder must go; nothing was written.`, `Move ${prefix} away, then run the command again.`);
     }
