@@ -242,5 +242,7 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+  // The disk now holds every change: the view has nothing pending, and what it knew of missing paths is stale.
+  tree.clear();
   pauseForTests("cleaned");
 }
