@@ -59,9 +59,10 @@ interface Run {
 async function run(
   svc: string,
   event: EventSpec,
-  options: { at?: string; clever?: CleverStub } & Pick<RunJobOptions, "secrets" | "vars" | "environments" | "exposeSecretsToForks"> = {},
+  options: { at?: string; clever?: CleverStub; prepare?: (workspace: string) => void } & Pick<RunJobOptions, "secrets" | "vars" | "environments" | "exposeSecretsToForks"> = {},
 ): Promise<Run> {
   const workspace = workspaceAt(options.at ?? "main");
+  options.prepare?.(workspace);
   const clever = options.clever ?? createCleverStub(mkdtempSync(join(scratch, "stub-")));
   const result = await runWorkflow({
     workflowFile: workflow(workspace, svc),
@@ -143,6 +144,25 @@ describe("staging and production", () => {
     expect(argv[0]).toEqual(["link", STAGING_APP, "--alias", "hello"]);
     expect(argv.at(-1)).toEqual(["deploy", "--alias", "hello", "--force", "--same-commit-policy", "rebuild"]);
     expect(argv.filter((a) => a[0] === "env")).toHaveLength(readFileSync(join(repo.dir, "packages/hello/clever.env"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).length);
+  });
+
+  test("clever.staging.env is applied after clever.env on staging only, so its lines win there", async () => {
+    const vars = { CLEVER_APP_ID_HELLO: PRODUCTION_APP, CLEVER_APP_ID_HELLO_STAGING: STAGING_APP };
+    const { clever } = await run("hello", { name: "push", ref: "refs/heads/main" }, {
+      secrets: SECRETS,
+      vars,
+      prepare: (workspace) => {
+        writeFileSync(join(workspace, "packages/hello/clever.staging.env"), "# staging only\nLOG_LEVEL=debug\nCC_HEALTH_CHECK_PATH=/ready\n");
+        git(workspace, "add", "--all");
+        git(workspace, "commit", "--quiet", "--no-verify", "-m", "staging settings");
+        git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD"); // that commit is the push to main
+      },
+    });
+    const env = clever.cloud().apps.find((a) => a.app_id === STAGING_APP)?.env ?? {};
+    expect(env).toMatchObject({ LOG_LEVEL: "debug", CC_HEALTH_CHECK_PATH: "/ready", NODE_ENV: "production" });
+    const sets = clever.calls().filter((c) => c.argv[1] === "set").map((c) => c.argv.at(-2));
+    expect(sets.slice(-2)).toEqual(["LOG_LEVEL", "CC_HEALTH_CHECK_PATH"]);
+    expect(sets.filter((name) => name === "CC_HEALTH_CHECK_PATH")).toHaveLength(2);
   });
 
   test("a published release deploys the release's commit to production", async () => {
