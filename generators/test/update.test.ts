@@ -101,10 +101,10 @@ describe("shipyard update", () => {
     expect(outcomeOf(result, WORKFLOW)).toBe("merged");
     const workflow = parseYaml(read(WORKFLOW));
     const ciSteps = workflow.jobs.ci.steps.map((step: { name?: string }) => step.name);
-    const deploySteps = workflow.jobs.deploy.steps.map((step: { name?: string }) => step.name);
+    const deploySteps = workflow.jobs.staging.steps.map((step: { name?: string }) => step.name);
     expect(ciSteps).toContain("Say hello");
     expect(deploySteps).toContain("Show the app");
-    expect(workflow.jobs.deploy["timeout-minutes"]).toBe(25);
+    expect(workflow.jobs.staging["timeout-minutes"]).toBe(25);
   });
 
   it("leaves a file the user deleted deleted, and --restore brings it back", () => {
