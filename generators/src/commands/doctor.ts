@@ -1,5 +1,6 @@
 import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
+import { checkDeployTargets } from "../doctor/targets.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { Tree } from "../engine/tree.js";
 import { readUnits, templateOfUnit, type Unit } from "../state/store.js";
@@ -37,6 +38,7 @@ export function doctor(cwd: string): DoctorResult {
     checkLockfile(context),
     ...checkDeployConfigs(context),
     checkAppVariables(context),
+    ...checkDeployTargets(context),
     checkTemplatesInSync(context),
     checkInterruptedRun(context),
   ];

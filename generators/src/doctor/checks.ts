@@ -35,7 +35,7 @@ export interface DoctorContext {
 }
 
 /** A unit whose template has a `deploy` section, with that section rendered for the unit's answers. */
-interface Deployment {
+export interface Deployment {
   unit: Unit;
   /** The unit's folder (where its package.json is). */
   directory: string;
@@ -47,7 +47,7 @@ interface Deployment {
 }
 
 /** What deploys, as the templates' manifests say: the checks know no template by name. */
-function deployments(context: DoctorContext): Deployment[] {
+export function deployments(context: DoctorContext): Deployment[] {
   return context.units.flatMap((unit) => {
     const template = context.templateOf(unit);
     const deploy = template.deploy;
@@ -67,11 +67,11 @@ function deployments(context: DoctorContext): Deployment[] {
   });
 }
 
-const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
-const warning = (check: string, message: string, fix: string): CheckResult => ({ check, status: "warning", message, fix });
+export const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
+export const warning = (check: string, message: string, fix: string): CheckResult => ({ check, status: "warning", message, fix });
 const error = (check: string, message: string, fix: string): CheckResult => ({ check, status: "error", message, fix });
 
-function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
+export function run(command: string, args: string[], cwd: string): { ok: boolean; output: string } {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 15_000 });
   return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}`.trim() };
 }

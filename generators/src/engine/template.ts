@@ -54,15 +54,35 @@ export type FileSpec = v.InferOutput<typeof fileSpecSchema>;
  * What the generator needs to know about a unit that deploys (doctor's checks, the names `remove` and `rename`
  * report), as handlebars strings over the unit's answers: the code knows no template by name.
  */
+const variableNameSchema = v.pipe(v.string(), v.regex(/^[A-Z][A-Z0-9_]*(\{\{[^}]+\}\}[A-Z0-9_]*)*$/, "must be an upper-case variable name, e.g. CLEVER_APP_ID_{{constant name}}"));
+
+/** One place it deploys to (production, staging, review apps): what GitHub must hold for its deploys to run. */
+const targetSchema = v.strictObject({
+  name: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "must be a lowercase name")),
+  /** The GitHub environment its deploy job runs in: its variables may be set there instead of the repository's. */
+  environment: v.optional(v.string()),
+  /** The variable naming the target's Clever Cloud app. */
+  appVariable: v.optional(variableNameSchema),
+  /** A repository variable that must be `true` for the target to deploy (review apps cost money). */
+  switch: v.optional(variableNameSchema),
+  /** For an optional target: what happens while it is not configured. */
+  otherwise: v.optional(v.string()),
+});
+export type DeployTarget = v.InferOutput<typeof targetSchema>;
+
 const deploySchema = v.strictObject({
   /** The Clever Cloud environment as code: `packages/{{name}}/clever.env`. */
   config: v.pipe(v.string(), v.nonEmpty("is empty")),
   /** The workflow that tests and deploys it: `.github/workflows/{{name}}.yml`. */
   workflow: v.pipe(v.string(), v.nonEmpty("is empty")),
   /** The repository variable naming its Clever Cloud app: `CLEVER_APP_ID_{{constant name}}`. */
-  appVariable: v.pipe(v.string(), v.regex(/^[A-Z][A-Z0-9_]*(\{\{[^}]+\}\}[A-Z0-9_]*)*$/, "must be an upper-case variable name, e.g. CLEVER_APP_ID_{{constant name}}")),
+  appVariable: variableNameSchema,
   /** The Node.js major it is built and run with: `{{node}}`. */
   node: v.optional(v.string()),
+  /** Where it deploys, for doctor's report of what is configured on GitHub. */
+  targets: v.optional(v.array(targetSchema)),
+  /** The repository secrets every deploy needs. */
+  secrets: v.optional(v.array(variableNameSchema)),
 });
 export type DeploySpec = v.InferOutput<typeof deploySchema>;
 
