@@ -27,58 +27,128 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   while (prefix < base.length && prefix < side.length && base[prefix] === side[prefix]) prefix += 1;
   let suffix = 0;
   while (suffix < base.length - prefix && suffix < side.length - prefix && base[base.length - 1 - suffix] === side[side.length - 1 - suffix]) suffix += 1;
-  const result: Hunk[] = [];
+  // Changed-line flags, as xdiff keeps them (index 0 and length + 1 are sentinels that stay 0).
+  const changedBase = new Uint8Array(base.length + 2);
+  const changedSide = new Uint8Array(side.length + 2);
   let baseAt = prefix;
   let sideAt = prefix;
-  let open: Hunk | undefined;
   for (const change of diffArrays(base.slice(prefix, base.length - suffix), side.slice(prefix, side.length - suffix))) {
     const count = change.count ?? change.value.length;
-    if (!change.added && !change.removed) {
-      open = undefined;
+    if (change.removed) for (let index = 0; index < count; index += 1) changedBase[1 + baseAt++] = 1;
+    else if (change.added) for (let index = 0; index < count; index += 1) changedSide[1 + sideAt++] = 1;
+    else {
       baseAt += count;
       sideAt += count;
-      continue;
-    }
-    if (!open) {
-      open = { side: name, baseStart: baseAt, baseEnd: baseAt, sideStart: sideAt, sideEnd: sideAt };
-      result.push(open);
-    }
-    if (change.removed) {
-      baseAt += count;
-      open.baseEnd = baseAt;
-    } else {
-      sideAt += count;
-      open.sideEnd = sideAt;
     }
   }
-  slideDown(result, base, side);
+  compact(base, changedBase, changedSide);
+  compact(side, changedSide, changedBase);
+  const result: Hunk[] = [];
+  baseAt = 0;
+  sideAt = 0;
+  while (baseAt < base.length || sideAt < side.length) {
+    if (!changedBase[1 + baseAt] && !changedSide[1 + sideAt]) {
+      baseAt += 1;
+      sideAt += 1;
+      continue;
+    }
+    const hunk: Hunk = { side: name, baseStart: baseAt, baseEnd: baseAt, sideStart: sideAt, sideEnd: sideAt };
+    while (changedBase[1 + baseAt]) baseAt += 1;
+    while (changedSide[1 + sideAt]) sideAt += 1;
+    hunk.baseEnd = baseAt;
+    hunk.sideEnd = sideAt;
+    result.push(hunk);
+  }
   return result;
 }
 
 /**
- * An insertion or deletion inside a run of equal lines (a blank line added next to another) can sit anywhere in
- * the run; like git's xdiff, put it as low as it goes, so that whether it touches the other side's change (a
- * conflict) is decided as `git merge-file` decides it.
+ * xdiff's xdl_change_compact (git's xdiffi.c), without the indent heuristic, which `git merge-file` does not use.
+ * An insertion or deletion inside a run of equal lines (a blank line added next to another) could sit anywhere in
+ * the run; git slides each group of changed lines up as far as it goes, then down as far as it goes, merging it
+ * with the groups it meets, and lines it up with a change of the other file when it can. Doing the same puts every
+ * change where git puts it, so whether it touches the other side's change (a conflict) is decided as git decides.
+ * `changed` and `other` are flags offset by one (index 0 and length + 1 are zero sentinels); loops, no recursion.
  */
-function slideDown(list: Hunk[], base: string[], side: string[]): void {
-  list.forEach((hunk, index) => {
-    const limit = list[index + 1];
-    if (hunk.baseStart === hunk.baseEnd) {
-      while (hunk.sideEnd < side.length && side[hunk.sideStart] === side[hunk.sideEnd] && (!limit || limit.sideStart > hunk.sideEnd + 1) && hunk.baseEnd < base.length) {
-        hunk.sideStart += 1;
-        hunk.sideEnd += 1;
-        hunk.baseStart += 1;
-        hunk.baseEnd += 1;
-      }
-    } else if (hunk.sideStart === hunk.sideEnd) {
-      while (hunk.baseEnd < base.length && base[hunk.baseStart] === base[hunk.baseEnd] && (!limit || limit.baseStart > hunk.baseEnd + 1)) {
-        hunk.baseStart += 1;
-        hunk.baseEnd += 1;
-        hunk.sideStart += 1;
-        hunk.sideEnd += 1;
+function compact(lines: string[], changed: Uint8Array, other: Uint8Array): void {
+  const count = lines.length;
+  const otherCount = other.length - 2;
+  const at = (flags: Uint8Array, index: number) => flags[index + 1] === 1;
+  const set = (flags: Uint8Array, index: number, value: number) => {
+    flags[index + 1] = value;
+  };
+  // A group: the changed lines [start, end) between two unchanged ones (possibly empty), in each file in step.
+  const g = { start: 0, end: 0 };
+  const go = { start: 0, end: 0 };
+  const init = (flags: Uint8Array, group: typeof g) => {
+    group.start = 0;
+    group.end = 0;
+    while (at(flags, group.end)) group.end += 1;
+  };
+  const next = (flags: Uint8Array, group: typeof g, total: number) => {
+    if (group.end === total) return false;
+    group.start = group.end + 1;
+    group.end = group.start;
+    while (at(flags, group.end)) group.end += 1;
+    return true;
+  };
+  const previous = (flags: Uint8Array, group: typeof g) => {
+    if (group.start === 0) return false;
+    group.end = group.start - 1;
+    group.start = group.end;
+    while (at(flags, group.start - 1)) group.start -= 1;
+    return true;
+  };
+  const slideDown = () => {
+    if (g.end < count && lines[g.start] === lines[g.end]) {
+      set(changed, g.start, 0);
+      g.start += 1;
+      set(changed, g.end, 1);
+      g.end += 1;
+      while (at(changed, g.end)) g.end += 1;
+      return true;
+    }
+    return false;
+  };
+  const slideUp = () => {
+    if (g.start > 0 && lines[g.start - 1] === lines[g.end - 1]) {
+      g.start -= 1;
+      set(changed, g.start, 1);
+      g.end -= 1;
+      set(changed, g.end, 0);
+      while (at(changed, g.start - 1)) g.start -= 1;
+      return true;
+    }
+    return false;
+  };
+  const broken = () => new Error("diff3: groups out of step");
+  init(changed, g);
+  init(other, go);
+  for (;;) {
+    if (g.end !== g.start) {
+      let size: number;
+      let earliestEnd: number;
+      let endMatchingOther: number;
+      do {
+        size = g.end - g.start;
+        endMatchingOther = -1;
+        while (slideUp()) if (!previous(other, go)) throw broken();
+        earliestEnd = g.end;
+        if (go.end > go.start) endMatchingOther = g.end;
+        while (slideDown()) {
+          if (!next(other, go, otherCount)) throw broken();
+          if (go.end > go.start) endMatchingOther = g.end;
+        }
+      } while (size !== g.end - g.start);
+      if (g.end !== earliestEnd && endMatchingOther !== -1) {
+        while (go.end === go.start) {
+          if (!slideUp() || !previous(other, go)) throw broken();
+        }
       }
     }
-  });
+    if (!next(changed, g, count)) break;
+    if (!next(other, go, otherCount)) throw broken();
+  }
 }
 
 function pushAll(target: string[], source: string[], start: number, end: number): void {
