@@ -8,7 +8,7 @@ import type { SetResult } from "../commands/set.js";
 import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
-import type { ChangeSet } from "../state/apply.js";
+import type { ChangeEntry, ChangeSet } from "../state/apply.js";
 import type { FileDiff } from "../state/diffs.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
@@ -16,9 +16,54 @@ import type { FileOutcome } from "../state/update-plan.js";
  * How results look to a person (or, with --json, to a script). Commands compute; this file only prints.
  *
  * Every command that changes files (add, create, update, use, upgrade) gives a ChangeSet, and `--json` prints it
- * in one schema: `{ command, dryRun, written, changes: [{ path, unit?, kind?, outcome, conflicts? }], counts, ... }`
- * followed by what is particular to the command (the new unit's name and answers, the versions of an upgrade, …).
+ * in one schema, CHANGE_SET_SCHEMA: `{ command, dryRun, written, changes: [{ path, unit?, kind?, outcome,
+ * conflicts? }], counts, ... }` followed by what is particular to the command (the new unit's name and answers, the
+ * versions of an upgrade, …).
  */
+export const OUTCOMES = ["created", "updated", "merged", "conflict", "unresolved", "customized", "deleted", "restored", "removed", "unchanged", "copied"] as const;
+
+/**
+ * The `--json` output of add, create, update, use and upgrade, with or without --dry-run, as a JSON Schema (draft
+ * 2020-12): the one definition of it, which the tests validate every command's output against. Plain data, so the
+ * printer pays nothing for it.
+ */
+export const CHANGE_SET_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "Shipyard change set (--json of add, create, update, use, upgrade)",
+  type: "object",
+  required: ["command", "dryRun", "written", "changes", "counts"],
+  properties: {
+    command: { enum: ["add", "create", "update", "use", "upgrade"] },
+    /** --dry-run or --check: the same change set, not written. */
+    dryRun: { type: "boolean" },
+    written: { type: "boolean" },
+    /** Every file the command considered (a unit's files, copies of generators/ and templates/), with its outcome. */
+    changes: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["path", "outcome"],
+        additionalProperties: false,
+        properties: {
+          path: { type: "string", minLength: 1 },
+          /** The unit (package, or `_monorepo`) it belongs to; absent for copies. */
+          unit: { type: "string", minLength: 1 },
+          /** The file's kind in its template; absent for copies. */
+          kind: { enum: ["owned", "merged", "seed"] },
+          outcome: { enum: OUTCOMES },
+          conflicts: { type: "integer", minimum: 1 },
+        },
+      },
+    },
+    /** How many entries of `changes` have each outcome (outcomes with none are left out). */
+    counts: { type: "object", propertyNames: { enum: OUTCOMES }, additionalProperties: { type: "integer", minimum: 1 } },
+  },
+  /** A dry run writes nothing: not a dry run, or nothing written. */
+  anyOf: [{ properties: { dryRun: { const: false } } }, { properties: { written: { const: false } } }],
+  /** What is particular to the command follows: its own keys, never one of the above. */
+  additionalProperties: true,
+} as const;
+
 export function printJson(result: ChangeSet, details: Record<string, unknown>): void {
   const { command, dryRun, written, changes, counts } = result;
   process.stdout.write(`${JSON.stringify({ command, dryRun, written, changes, counts, ...details }, null, 2)}\n`);
@@ -119,6 +164,9 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   }
 }
 
+/** A managed file's entry (a unit's, with its kind), as opposed to a copy of generators/ or templates/. */
+const isFileOutcome = (change: ChangeEntry): change is FileOutcome => change.unit !== undefined && change.kind !== undefined;
+
 /** One line per managed file something happens to; unchanged files are only counted (the count is returned). */
 function printOutcomes(files: FileOutcome[]): number {
   const shown = files.filter((file) => file.outcome !== "unchanged");
@@ -140,7 +188,7 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
   process.stdout.write(`  generators/: ${copied.generators} files changed; templates/: ${copied.templates} files changed; ${copied.removed} removed\n`);
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
-  const unchanged = printOutcomes(result.changes);
+  const unchanged = printOutcomes(result.changes.filter(isFileOutcome));
   const summary = `${result.pending.length} files to change, ${unchanged} unchanged, ${result.conflicts.length} conflicts`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);

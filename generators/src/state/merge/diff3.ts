@@ -27,12 +27,13 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   while (prefix < base.length && prefix < side.length && base[prefix] === side[prefix]) prefix += 1;
   let suffix = 0;
   while (suffix < base.length - prefix && suffix < side.length - prefix && base[base.length - 1 - suffix] === side[side.length - 1 - suffix]) suffix += 1;
-  // Changed-line flags, as xdiff keeps them (index 0 and length + 1 are sentinels that stay 0).
-  const changedBase = new Uint8Array(base.length + 2);
-  const changedSide = new Uint8Array(side.length + 2);
+  // Which lines each file changed (xdiff's rchg): a removed base line, an added side line.
+  const removed = new Uint8Array(base.length);
+  const added = new Uint8Array(side.length);
   // As xdiff does (xdl_cleanup_records), a line that does not occur on the other side at all is a change whatever
   // the alignment: it is marked changed and left out of the diff, which then only aligns lines both sides have. A
-  // user's 200,000 added lines cost a Set lookup each instead of a 200,000-step edit search.
+  // user's 200,000 added lines cost a Set lookup each instead of a 200,000-step edit search (and as much again in
+  // garbage collection).
   const baseLines = new Set<string>();
   const sideLines = new Set<string>();
   for (let index = prefix; index < base.length - suffix; index += 1) baseLines.add(base[index] as string);
@@ -41,135 +42,128 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   const sideKept: number[] = [];
   for (let index = prefix; index < base.length - suffix; index += 1) {
     if (sideLines.has(base[index] as string)) baseKept.push(index);
-    else changedBase[1 + index] = 1;
+    else removed[index] = 1;
   }
   for (let index = prefix; index < side.length - suffix; index += 1) {
     if (baseLines.has(side[index] as string)) sideKept.push(index);
-    else changedSide[1 + index] = 1;
+    else added[index] = 1;
   }
+  // A kept line has a match on the other side, so both lists are empty or neither is.
   let baseAt = 0;
   let sideAt = 0;
   const kept = baseKept.length > 0 && sideKept.length > 0;
   for (const change of kept ? diffArrays(baseKept.map((index) => base[index] as string), sideKept.map((index) => side[index] as string)) : []) {
     const count = change.count ?? change.value.length;
-    if (change.removed) for (let index = 0; index < count; index += 1) changedBase[1 + (baseKept[baseAt++] as number)] = 1;
-    else if (change.added) for (let index = 0; index < count; index += 1) changedSide[1 + (sideKept[sideAt++] as number)] = 1;
+    if (change.removed) for (let step = 0; step < count; step += 1) removed[baseKept[baseAt++] as number] = 1;
+    else if (change.added) for (let step = 0; step < count; step += 1) added[sideKept[sideAt++] as number] = 1;
     else {
       baseAt += count;
       sideAt += count;
     }
   }
-  if (!kept) {
-    for (const index of baseKept) changedBase[1 + index] = 1;
-    for (const index of sideKept) changedSide[1 + index] = 1;
-  }
-  compact(base, changedBase, changedSide);
-  compact(side, changedSide, changedBase);
+  compact(base, removed, added);
+  compact(side, added, removed);
+  // Unchanged lines pair up in order in both files; each stretch of changed lines between them is one hunk.
   const result: Hunk[] = [];
-  baseAt = 0;
-  sideAt = 0;
-  while (baseAt < base.length || sideAt < side.length) {
-    if (!changedBase[1 + baseAt] && !changedSide[1 + sideAt]) {
-      baseAt += 1;
-      sideAt += 1;
+  let b = 0;
+  let s = 0;
+  while (b < base.length || s < side.length) {
+    if (b < base.length && s < side.length && !removed[b] && !added[s]) {
+      b += 1;
+      s += 1;
       continue;
     }
-    const hunk: Hunk = { side: name, baseStart: baseAt, baseEnd: baseAt, sideStart: sideAt, sideEnd: sideAt };
-    while (changedBase[1 + baseAt]) baseAt += 1;
-    while (changedSide[1 + sideAt]) sideAt += 1;
-    hunk.baseEnd = baseAt;
-    hunk.sideEnd = sideAt;
+    const hunk: Hunk = { side: name, baseStart: b, baseEnd: b, sideStart: s, sideEnd: s };
+    while (b < base.length && removed[b]) b += 1;
+    while (s < side.length && added[s]) s += 1;
+    hunk.baseEnd = b;
+    hunk.sideEnd = s;
     result.push(hunk);
   }
   return result;
 }
 
+/** A group of changed lines [start, end) of one file; an empty group stands between two unchanged lines. */
+interface Group {
+  start: number;
+  end: number;
+}
+
 /**
- * xdiff's xdl_change_compact (git's xdiffi.c), without the indent heuristic, which `git merge-file` does not use.
- * An insertion or deletion inside a run of equal lines (a blank line added next to another) could sit anywhere in
- * the run; git slides each group of changed lines up as far as it goes, then down as far as it goes, merging it
- * with the groups it meets, and lines it up with a change of the other file when it can. Doing the same puts every
- * change where git puts it, so whether it touches the other side's change (a conflict) is decided as git decides.
- * `changed` and `other` are flags offset by one (index 0 and length + 1 are zero sentinels); loops, no recursion.
+ * git's xdl_change_compact, without the indent heuristic (which `git merge-file` does not turn on): a change
+ * inside a run of equal lines (a blank line added next to another) can sit anywhere in the run, and where it sits
+ * decides whether it touches the other side's change. Each group slides up as far as it goes and then down as
+ * far as it goes, merging with the groups it meets, and ends lowest, or lined up with a change of the other file
+ * where it can be, exactly as git places it; so conflicts are decided as `git merge-file` decides them.
  */
 function compact(lines: string[], changed: Uint8Array, other: Uint8Array): void {
-  const count = lines.length;
-  const otherCount = other.length - 2;
-  const at = (flags: Uint8Array, index: number) => flags[index + 1] === 1;
-  const set = (flags: Uint8Array, index: number, value: number) => {
-    flags[index + 1] = value;
+  const n = lines.length;
+  const m = other.length;
+  const first = (flags: Uint8Array, length: number): Group => {
+    const group = { start: 0, end: 0 };
+    while (group.end < length && flags[group.end]) group.end += 1;
+    return group;
   };
-  // A group: the changed lines [start, end) between two unchanged ones (possibly empty), in each file in step.
-  const g = { start: 0, end: 0 };
-  const go = { start: 0, end: 0 };
-  const init = (flags: Uint8Array, group: typeof g) => {
-    group.start = 0;
-    group.end = 0;
-    while (at(flags, group.end)) group.end += 1;
-  };
-  const next = (flags: Uint8Array, group: typeof g, total: number) => {
-    if (group.end === total) return false;
+  const next = (group: Group, flags: Uint8Array, length: number): boolean => {
+    if (group.end >= length) return false;
     group.start = group.end + 1;
     group.end = group.start;
-    while (at(flags, group.end)) group.end += 1;
+    while (group.end < length && flags[group.end]) group.end += 1;
     return true;
   };
-  const previous = (flags: Uint8Array, group: typeof g) => {
+  const previous = (group: Group, flags: Uint8Array): boolean => {
     if (group.start === 0) return false;
     group.end = group.start - 1;
     group.start = group.end;
-    while (at(flags, group.start - 1)) group.start -= 1;
+    while (group.start > 0 && flags[group.start - 1]) group.start -= 1;
     return true;
   };
-  const slideDown = () => {
-    if (g.end < count && lines[g.start] === lines[g.end]) {
-      set(changed, g.start, 0);
-      g.start += 1;
-      set(changed, g.end, 1);
-      g.end += 1;
-      while (at(changed, g.end)) g.end += 1;
-      return true;
-    }
-    return false;
+  const slideUp = (group: Group): boolean => {
+    if (group.start === 0 || lines[group.start - 1] !== lines[group.end - 1]) return false;
+    group.start -= 1;
+    group.end -= 1;
+    changed[group.start] = 1;
+    changed[group.end] = 0;
+    while (group.start > 0 && changed[group.start - 1]) group.start -= 1;
+    return true;
   };
-  const slideUp = () => {
-    if (g.start > 0 && lines[g.start - 1] === lines[g.end - 1]) {
-      g.start -= 1;
-      set(changed, g.start, 1);
-      g.end -= 1;
-      set(changed, g.end, 0);
-      while (at(changed, g.start - 1)) g.start -= 1;
-      return true;
-    }
-    return false;
+  const slideDown = (group: Group): boolean => {
+    if (group.end >= n || lines[group.start] !== lines[group.end]) return false;
+    changed[group.start] = 0;
+    changed[group.end] = 1;
+    group.start += 1;
+    group.end += 1;
+    while (group.end < n && changed[group.end]) group.end += 1;
+    return true;
   };
-  const broken = () => new Error("diff3: groups out of step");
-  init(changed, g);
-  init(other, go);
+  const group = first(changed, n);
+  const facing = first(other, m);
   for (;;) {
-    if (g.end !== g.start) {
+    if (group.end > group.start) {
       let size: number;
       let earliestEnd: number;
       let endMatchingOther: number;
       do {
-        size = g.end - g.start;
+        size = group.end - group.start;
         endMatchingOther = -1;
-        while (slideUp()) if (!previous(other, go)) throw broken();
-        earliestEnd = g.end;
-        if (go.end > go.start) endMatchingOther = g.end;
-        while (slideDown()) {
-          if (!next(other, go, otherCount)) throw broken();
-          if (go.end > go.start) endMatchingOther = g.end;
+        while (slideUp(group)) previous(facing, other);
+        earliestEnd = group.end;
+        if (facing.end > facing.start) endMatchingOther = group.end;
+        while (slideDown(group)) {
+          next(facing, other, m);
+          if (facing.end > facing.start) endMatchingOther = group.end;
         }
-      } while (size !== g.end - g.start);
-      if (g.end !== earliestEnd && endMatchingOther !== -1) {
-        while (go.end === go.start) {
-          if (!slideUp() || !previous(other, go)) throw broken();
+      } while (size !== group.end - group.start);
+      if (group.end !== earliestEnd && endMatchingOther !== -1) {
+        // Back up to line up with the last change of the other file this group can face.
+        while (facing.end === facing.start) {
+          slideUp(group);
+          previous(facing, other);
         }
       }
     }
-    if (!next(changed, g, count)) break;
-    if (!next(other, go, otherCount)) throw broken();
+    if (!next(group, changed, n)) break;
+    next(facing, other, m);
   }
 }
 
