@@ -1,3 +1,4 @@
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import type { AddResult } from "../commands/add.js";
 import type { CreateResult } from "../commands/create.js";
 import type { DoctorResult } from "../commands/doctor.js";
@@ -8,6 +9,7 @@ import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
 import type { ChangeEntry, ChangeSet } from "../state/apply.js";
+import type { FileDiff } from "../state/diffs.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
 /**
@@ -67,6 +69,47 @@ export function printJson(result: ChangeSet, details: Record<string, unknown>): 
   process.stdout.write(`${JSON.stringify({ command, dryRun, written, changes, counts, ...details }, null, 2)}\n`);
 }
 
+/**
+ * `--diff`: one unified diff per file a command changes or would change (update, set, remove, rename), git's format
+ * (`--- a/path`, `+++ b/path`, 3 lines of context; /dev/null for a file created or deleted). Made with jsdiff, the
+ * diff library Shipyard's merge already uses. Colored only at a terminal, and never with NO_COLOR or TERM=dumb, so
+ * what is piped or redirected is a plain patch.
+ */
+export function unifiedDiff(file: FileDiff): string {
+  const oldName = file.before === null ? "/dev/null" : `a/${file.from ?? file.path}`;
+  const newName = file.after === null ? "/dev/null" : `b/${file.path}`;
+  return createTwoFilesPatch(oldName, newName, file.before ?? "", file.after ?? "", undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+}
+
+function colorOn(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
+}
+
+const COLOR = { header: ["\x1b[1m", "\x1b[22m"], hunk: ["\x1b[36m", "\x1b[39m"], added: ["\x1b[32m", "\x1b[39m"], removed: ["\x1b[31m", "\x1b[39m"] } as const;
+
+function paint(patch: string): string {
+  return patch
+    .split("\n")
+    .map((line) => {
+      const [open, close] = line.startsWith("+++") || line.startsWith("---") ? COLOR.header : line.startsWith("@@") ? COLOR.hunk : line.startsWith("+") ? COLOR.added : line.startsWith("-") ? COLOR.removed : ["", ""];
+      return line === "" ? line : `${open}${line}${close}`;
+    })
+    .join("\n");
+}
+
+/** The diffs, one after another, before the command's own lines (which end with the summary). */
+function printDiffs(diffs: FileDiff[] | undefined): void {
+  if (!diffs) return;
+  const color = colorOn();
+  for (const file of diffs) process.stdout.write(color ? paint(unifiedDiff(file)) : unifiedDiff(file));
+  if (diffs.length > 0) process.stdout.write("\n");
+}
+
+/** For --json: each diff as its patch text (the contents it was made from are left out). */
+function jsonDiffs(diffs: FileDiff[] | undefined): Array<{ path: string; from?: string; diff: string }> | undefined {
+  return diffs?.map((file) => ({ path: file.path, ...(file.from ? { from: file.from } : {}), diff: unifiedDiff(file) }));
+}
+
 export function printAdd(result: AddResult, json: boolean): void {
   if (json) {
     printJson(result, { template: result.kind, name: result.name, directory: result.directory, answers: result.answers });
@@ -100,14 +143,15 @@ const OUTCOME_TEXT: Record<string, string> = {
 
 export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean; dryRun: boolean }): void {
   if (options.json) {
-    printJson(result, { upToDate: result.upToDate, stateWrites: result.stateWrites });
+    printJson(result, { upToDate: result.upToDate, stateWrites: result.stateWrites, diffs: jsonDiffs(result.diffs) });
     return;
   }
-  printOutcomes(result.changes);
+  printDiffs(result.diffs);
+  const unchanged = printOutcomes(result.changes);
   // Edited owned files are never overwritten: `update` cannot resolve them, so say what can.
   const drift = result.pending.filter((file) => file.kind === "owned" && file.outcome === "customized");
   const toWrite = result.pending.length - drift.length;
-  const summary = `${result.changes.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
+  const summary = `${result.changes.length} files, ${toWrite} to change, ${unchanged} unchanged, ${result.conflicts.length} conflicts`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
   else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npx shipyard update`." : ""}\n`);
@@ -123,14 +167,15 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
 /** A managed file's entry (a unit's, with its kind), as opposed to a copy of generators/ or templates/. */
 const isFileOutcome = (change: ChangeEntry): change is FileOutcome => change.unit !== undefined && change.kind !== undefined;
 
-/** One line per managed file (seed files only when something happened to them). */
-function printOutcomes(files: FileOutcome[]): void {
-  const shown = files.filter((file) => file.kind !== "seed" || file.outcome !== "unchanged");
+/** One line per managed file something happens to; unchanged files are only counted (the count is returned). */
+function printOutcomes(files: FileOutcome[]): number {
+  const shown = files.filter((file) => file.outcome !== "unchanged");
   const width = Math.max(0, ...shown.map((file) => file.path.length));
   for (const file of shown) {
     const text = file.kind === "owned" && file.outcome === "customized" ? "customized (kept; owned file: drift, change the template instead)" : OUTCOME_TEXT[file.outcome];
     process.stdout.write(`  ${file.path.padEnd(width)}  ${text}\n`);
   }
+  return files.length - shown.length;
 }
 
 export function printUpgrade(result: UpgradeResult, json: boolean): void {
@@ -143,8 +188,8 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
   process.stdout.write(`  generators/: ${copied.generators} files changed; templates/: ${copied.templates} files changed; ${copied.removed} removed\n`);
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
-  printOutcomes(result.changes.filter(isFileOutcome));
-  const summary = `${result.pending.length} files to change, ${result.conflicts.length} conflicts`;
+  const unchanged = printOutcomes(result.changes.filter(isFileOutcome));
+  const summary = `${result.pending.length} files to change, ${unchanged} unchanged, ${result.conflicts.length} conflicts`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
 }
@@ -231,9 +276,10 @@ export function printCreate(result: CreateResult, json: boolean): void {
 
 export function printSet(result: SetResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result, diffs: jsonDiffs(result.diffs) }, null, 2)}\n`);
     return;
   }
+  printDiffs(result.diffs);
   if (result.changes.length === 0) {
     process.stdout.write("Every answer already has that value: nothing to do.\n");
     return;
@@ -246,9 +292,10 @@ export function printSet(result: SetResult, json: boolean): void {
 
 export function printRemove(result: RemoveResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result, diffs: jsonDiffs(result.diffs) }, null, 2)}\n`);
     return;
   }
+  printDiffs(result.diffs);
   const verb = result.written ? "removed" : "would remove";
   for (const path of result.removed) process.stdout.write(`  ${verb}  ${path}${result.userFiles.includes(path) ? "  (added by you, not generated)" : ""}\n`);
   process.stdout.write(`  ${verb}  ${result.state.length} files of Shipyard's state (record and merge bases)\n`);
@@ -267,9 +314,10 @@ export function printRemove(result: RemoveResult, json: boolean): void {
 
 export function printRename(result: RenameResult, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...result, diffs: jsonDiffs(result.diffs) }, null, 2)}\n`);
     return;
   }
+  printDiffs(result.diffs);
   const verb = result.written ? "moved" : "would move";
   for (const move of result.moved) process.stdout.write(`  ${verb}  ${move.from} -> ${move.to}\n`);
   for (const path of result.imports) process.stdout.write(`  imports of @…/${result.from} rewritten in ${path}\n`);

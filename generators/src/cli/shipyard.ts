@@ -83,7 +83,8 @@ await runCli("shipyard", async () => {
     .option("--json", "print the outcome of every file as JSON")
     .option("--allow-dirty", "update files that have uncommitted changes")
     .option("--restore <file...>", "bring back managed files you deleted")
-    .action(async (flags: { dryRun?: boolean; check?: boolean; json?: boolean; allowDirty?: boolean; restore?: string[] }) => {
+    .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
+    .action(async (flags: { dryRun?: boolean; check?: boolean; json?: boolean; allowDirty?: boolean; restore?: string[]; diff?: boolean }) => {
       const { update } = await import("../commands/update.js");
       const result = update({
         cwd: process.cwd(),
@@ -91,6 +92,7 @@ await runCli("shipyard", async () => {
         check: Boolean(flags.check),
         allowDirty: Boolean(flags.allowDirty),
         restore: flags.restore ?? [],
+        diff: Boolean(flags.diff),
       });
       printUpdate(result, { json: Boolean(flags.json), check: Boolean(flags.check), dryRun: Boolean(flags.dryRun) });
       exitCode = result.conflicts.length > 0 || (flags.check && !result.upToDate) ? 1 : 0;
@@ -118,9 +120,10 @@ await runCli("shipyard", async () => {
     .option("--dry-run", "print what would change, write nothing")
     .option("--json", "print the result as JSON")
     .option("--allow-dirty", "change files that have uncommitted changes")
-    .action(async (assignments: string[], flags: { in?: string[]; all?: boolean; dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+    .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
+    .action(async (assignments: string[], flags: { in?: string[]; all?: boolean; dryRun?: boolean; json?: boolean; allowDirty?: boolean; diff?: boolean }) => {
       const { set } = await import("../commands/set.js");
-      const result = set({ cwd: process.cwd(), assignments, in: flags.in ?? [], all: Boolean(flags.all), dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      const result = set({ cwd: process.cwd(), assignments, in: flags.in ?? [], all: Boolean(flags.all), dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty), diff: Boolean(flags.diff) });
       printSet(result, Boolean(flags.json));
       exitCode = result.conflicts.length > 0 ? 1 : 0;
     });
@@ -131,9 +134,10 @@ await runCli("shipyard", async () => {
     .option("--dry-run", "print what would be removed, write nothing")
     .option("--force", "also delete uncommitted files in the package folder")
     .option("--json", "print the result as JSON")
-    .action(async (name: string, flags: { dryRun?: boolean; force?: boolean; json?: boolean }) => {
+    .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
+    .action(async (name: string, flags: { dryRun?: boolean; force?: boolean; json?: boolean; diff?: boolean }) => {
       const { remove } = await import("../commands/remove.js");
-      printRemove(remove({ cwd: process.cwd(), name, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force) }), Boolean(flags.json));
+      printRemove(remove({ cwd: process.cwd(), name, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force), diff: Boolean(flags.diff) }), Boolean(flags.json));
     });
   program
     .command("rename")
@@ -143,9 +147,10 @@ await runCli("shipyard", async () => {
     .option("--dry-run", "print what would change, write nothing")
     .option("--json", "print the result as JSON")
     .option("--allow-dirty", "change files that have uncommitted changes")
-    .action(async (from: string, to: string, flags: { dryRun?: boolean; json?: boolean; allowDirty?: boolean }) => {
+    .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
+    .action(async (from: string, to: string, flags: { dryRun?: boolean; json?: boolean; allowDirty?: boolean; diff?: boolean }) => {
       const { rename } = await import("../commands/rename.js");
-      const result = rename({ cwd: process.cwd(), from, to, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty) });
+      const result = rename({ cwd: process.cwd(), from, to, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty), diff: Boolean(flags.diff) });
       printRename(result, Boolean(flags.json));
       exitCode = result.conflicts.length > 0 ? 1 : 0;
     });

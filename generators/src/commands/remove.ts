@@ -2,6 +2,7 @@ import { renderString } from "../engine/render.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
+import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { uncommittedPaths } from "../state/dirty.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
 import { basePath, readUnits, unitRecordWrite } from "../state/store.js";
@@ -13,6 +14,8 @@ export interface RemoveOptions {
   dryRun: boolean;
   /** Also delete files the user added to the package folder that are not committed. */
   force: boolean;
+  /** Also give the unified diff of every file it deletes (or would delete). */
+  diff?: boolean;
 }
 
 export interface RemoveResult {
@@ -27,6 +30,7 @@ export interface RemoveResult {
   /** Repository variables the package's deploy read (to delete on GitHub). */
   variables: string[];
   written: boolean;
+  diffs?: FileDiff[];
 }
 
 /**
@@ -60,10 +64,12 @@ export function remove(options: RemoveOptions): RemoveResult {
     ...managed.filter((path) => unit.files[path] !== "seed").map(basePath).filter((path) => tree.read(path) !== null),
   ];
   const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(template, unit.answers), written: false };
-  if (options.dryRun) return result;
   const writes: FileWrite[] = [...removed, ...ignored, ...state].map((path) => ({ path, content: null }));
   // The whole folder goes: with --force its uncommitted work was accepted above.
   applyToTree(tree, writes);
+  // Build output (ignored files) is not shown: it is not the user's to review.
+  const diffs = options.diff ? pendingDiffs(tree).filter((file) => !ignored.includes(file.path)) : undefined;
+  if (options.dryRun) return { ...result, ...(diffs ? { diffs } : {}) };
   const { written } = commit(tree, { command: "remove", allowDirty: options.force, changes: removed.map((path) => ({ path, unit: unit.id, outcome: "removed" })) });
-  return { ...result, written };
+  return { ...result, written, ...(diffs ? { diffs } : {}) };
 }

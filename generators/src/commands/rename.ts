@@ -4,6 +4,7 @@ import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
+import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
 import { renameReferences } from "../state/references.js";
 import { basePath, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "../state/store.js";
@@ -16,6 +17,8 @@ export interface RenameOptions {
   to: string;
   dryRun: boolean;
   allowDirty: boolean;
+  /** Also give the unified diff of every file it changes (or would change); a moved file is one diff. */
+  diff?: boolean;
 }
 
 export interface RenameResult {
@@ -31,6 +34,7 @@ export interface RenameResult {
   /** Repository variables to rename on GitHub (the deploy reads the new one). */
   variables: Array<{ from: string; to: string }>;
   written: boolean;
+  diffs?: FileDiff[];
 }
 
 const SOURCE_FILE = /\/(src|test)\/.*\.[cm]?tsx?$/;
@@ -112,6 +116,8 @@ export function rename(options: RenameOptions): RenameResult {
     variables: oldVariables.map((from, index) => ({ from, to: newVariables[index] ?? from })),
     written: false,
   };
+  const diffs = options.diff ? pendingDiffs(tree, new Map(moved.map((move) => [move.to, move.from]))).filter((file) => !ignored.includes(file.path)) : undefined;
+  if (diffs) result.diffs = diffs;
   const { written } = commit(tree, { command: "rename", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
   return { ...result, written };
 }

@@ -2,6 +2,7 @@ import { type AnswerValue, coerceAnswer } from "../engine/answers.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
+import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { findPackage } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
 import { isRootUnit, ROOT_UNIT, readConfig, readUnits, templateOfUnit, type Unit } from "../state/store.js";
@@ -17,6 +18,8 @@ export interface SetOptions {
   all: boolean;
   dryRun: boolean;
   allowDirty: boolean;
+  /** Also give the unified diff of every file it changes (or would change). */
+  diff?: boolean;
 }
 
 export interface AnswerChange {
@@ -31,6 +34,7 @@ export interface SetResult {
   files: FileOutcome[];
   conflicts: FileOutcome[];
   written: boolean;
+  diffs?: FileDiff[];
 }
 
 
@@ -91,11 +95,12 @@ export function set(options: SetOptions): SetResult {
   }
   followRootNode(next, changes, templateOf);
   const changed = [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
-  if (changed.length === 0) return { changes, files: [], conflicts: [], written: false };
+  if (changed.length === 0) return { changes, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
   const plan = planUpdate(diskPlanInput(tree, { units: changed }));
   applyToTree(tree, plan.writes);
+  const diffs = options.diff ? pendingDiffs(tree) : undefined;
   const { written } = commit(tree, { command: "set", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
-  return { changes, files: plan.files, conflicts: plan.files.filter((file) => file.outcome === "conflict"), written };
+  return { changes, files: plan.files, conflicts: plan.files.filter((file) => file.outcome === "conflict"), written, ...(diffs ? { diffs } : {}) };
 }
 
 /** When every package with a `node` answer now agrees on one major, the root's `node` answer (.nvmrc, the root CI) takes it too. */

@@ -1,5 +1,6 @@
 import { ShipyardError } from "../errors.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
+import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { basePath } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
 import { openRepository } from "../workspace.js";
@@ -12,6 +13,8 @@ export interface UpdateOptions {
   check: boolean;
   allowDirty: boolean;
   restore: string[];
+  /** Also give the unified diff of every file it changes (or would change). */
+  diff?: boolean;
 }
 
 export interface UpdateResult extends ChangeSet {
@@ -25,6 +28,8 @@ export interface UpdateResult extends ChangeSet {
   stateWrites: string[];
   /** Nothing pending and nothing to write, bases included: what --check passes on. */
   upToDate: boolean;
+  /** With `diff`: each file changed, before and after (state files left out). */
+  diffs?: FileDiff[];
 }
 
 export function update(options: UpdateOptions): UpdateResult {
@@ -39,6 +44,7 @@ export function update(options: UpdateOptions): UpdateResult {
   const accounted = new Set(pending.flatMap((file) => [file.path, basePath(file.path)]));
   const stateWrites = plan.writes.map((write) => write.path).filter((path) => !accounted.has(path));
   applyToTree(tree, plan.writes);
+  const diffs = options.diff ? pendingDiffs(tree) : undefined;
   const result = commit(tree, { command: "update", dryRun: options.dryRun, check: options.check, allowDirty: options.allowDirty, changes: plan.files });
   return {
     ...result,
@@ -48,5 +54,6 @@ export function update(options: UpdateOptions): UpdateResult {
     conflicts: plan.files.filter((file) => file.outcome === "conflict" || file.outcome === "unresolved"),
     stateWrites,
     upToDate: pending.length === 0 && plan.writes.length === 0,
+    ...(diffs ? { diffs } : {}),
   };
 }
