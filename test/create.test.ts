@@ -394,12 +394,12 @@ describe("scaffold", () => {
     expect(problems).toEqual([]);
 
     const readme = read(dir, "README.md");
-    for (const words of ["CLEVER_TOKEN", "CLEVER_SECRET", "CLEVER_APP_ID_", "TURBO_TOKEN", "npx shipyard add service", "npm test", ".shipyard/"]) expect(readme).toContain(words);
+    for (const words of ["CLEVER_TOKEN", "CLEVER_SECRET", "CLEVER_APP_ID_", "TURBO_TOKEN", "npm run shipyard -- add service", "npm test", ".shipyard/"]) expect(readme).toContain(words);
 
     const out = stripAnsi(result.stdout);
     expect(out).toContain("Next steps:");
     expect(out).toMatch(/cd my-platform\n\s+npm install\s+#/);
-    expect(out).toContain("npx shipyard add service <name>");
+    expect(out).toContain("npm run shipyard -- add service <name>");
     expect(out).toContain("CLEVER_APP_ID_API");
 
     // The state is what `shipyard update` expects: right after create, nothing to do.

@@ -65,12 +65,12 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   const summary = `${result.changes.length} files, ${toWrite} to change, ${result.conflicts.length} conflicts`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
-  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npx shipyard update`." : ""}\n`);
+  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npm run shipyard -- update`." : ""}\n`);
   if (result.stateWrites.length > 0 && !result.written) process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
   if (drift.length > 0) {
     process.stdout.write(
       `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +
-        "  Move the change into templates/ (then `npx shipyard update`), or drop it: delete the file and run `npx shipyard update --restore <file>`.\n",
+        "  Move the change into templates/ (then `npm run shipyard -- update`), or drop it: delete the file and run `npm run shipyard -- update --restore <file>`.\n",
     );
   }
 }
@@ -150,7 +150,7 @@ function printCreated(result: CreateResult): void {
   if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
   steps.push(["npm test", "build and test every package (turbo)"]);
   if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
-  steps.push(["npx shipyard add service <name>", service ? "add another service" : "add a service"]);
+  steps.push(["npm run shipyard -- add service <name>", service ? "add another service" : "add a service"]);
   const width = Math.max(...steps.map(([command]) => command.length)) + 2;
   out.push("\nNext steps:");
   for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);

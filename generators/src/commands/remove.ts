@@ -42,7 +42,7 @@ export function remove(options: RemoveOptions): RemoveResult {
   const users = dependentsOf(units, unit.id);
   if (users.length > 0) {
     const names = users.map((user) => user.id).join(", ");
-    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from their "uses" first (npx shipyard set uses=… --in ${users[0]?.id}).`);
+    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from their "uses" first (npm run shipyard -- set uses=… --in ${users[0]?.id}).`);
   }
   const template = loadTemplate(repoTemplatesDir(root), unit.template);
   const directory = renderString(template.directory, unit.answers);

@@ -45,7 +45,7 @@ export function use(options: UseOptions): UseResult {
     throw new ShipyardError(
       "INVALID_ANSWER",
       `"${options.library}" is not a ${spec?.of} of this repository.`,
-      candidates.length ? `${spec?.of} packages here: ${candidates.join(", ")}.` : `Create one first: npx shipyard add ${spec?.of} ${options.library}`,
+      candidates.length ? `${spec?.of} packages here: ${candidates.join(", ")}.` : `Create one first: npm run shipyard -- add ${spec?.of} ${options.library}`,
     );
   }
   const current = Array.isArray(target.answers.uses) ? target.answers.uses : [];

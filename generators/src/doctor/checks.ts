@@ -147,14 +147,14 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     const dir = `packages/${unit.id}`;
     const workflow = `.github/workflows/${unit.id}.yml`;
     const workflowText = readText(context.tree, workflow);
-    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npx shipyard update --restore .github/workflows/${unit.id}.yml`));
+    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore .github/workflows/${unit.id}.yml`));
     const envFile = readText(context.tree, `${dir}/clever.env`);
     if ("problem" in envFile) {
-      results.push(error(check, envFile.problem, `Make packages/${unit.id}/clever.env a plain file (npx shipyard update --restore packages/${unit.id}/clever.env after deleting it).`));
+      results.push(error(check, envFile.problem, `Make packages/${unit.id}/clever.env a plain file (npm run shipyard -- update --restore packages/${unit.id}/clever.env after deleting it).`));
       continue;
     }
     if (envFile.text === null) {
-      results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npx shipyard update --restore packages/${unit.id}/clever.env`));
+      results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore packages/${unit.id}/clever.env`));
       continue;
     }
     let variables: CleverVariable[];
@@ -231,12 +231,12 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
   try {
     plan = planUpdate(diskPlanInput(context.tree, { units: context.units }));
   } catch (problem) {
-    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npx shipyard update --dry-run tells more.");
+    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npm run shipyard -- update --dry-run tells more.");
     throw problem;
   }
   const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(context.tree.read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);
-  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");
+  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npm run shipyard -- update --dry-run, then npm run shipyard -- update");
   return ok("templates", `${plan.files.length} managed files in sync with templates/`);
 }
