@@ -21,7 +21,7 @@ git config --global user.name >/dev/null || git config --global user.name "Shipy
 git config --global user.email >/dev/null || git config --global user.email "ci@shipyard.invalid"
 
 step "npm dependencies"
-npm ci --no-audit --no-fund
+bash scripts/setup/npm-deps.sh
 
 step "test tools (local npm registry, turbo cache server, clever-tools with Node 22)"
 bash scripts/setup/tools.sh
