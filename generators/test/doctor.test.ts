@@ -73,6 +73,6 @@ describe("shipyard doctor", () => {
     expect(templates).toMatchObject({ status: "error", message: expect.stringContaining("packages/orders/Dockerfile") });
     replaceIn("packages/orders/Dockerfile", /<<<<<<< yours[\s\S]*>>>>>>> template/, "USER node");
     const drift = doctor(fixture.root).checks.find((check) => check.check === "templates");
-    expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("shipyard update") });
+    expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("npm run shipyard -- update") });
   });
 });
