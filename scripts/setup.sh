@@ -27,6 +27,9 @@ step "test tools (local npm registry, turbo cache server, clever-tools with Node
 bash scripts/setup/tools.sh
 bash scripts/setup/clever-tools.sh
 
+step "the services' Node.js (24), next to the machine's"
+bash scripts/setup/service-node.sh 24
+
 step "podman and the node:24-bookworm-slim stand-in (Docker Hub is not reachable here)"
 bash scripts/setup/podman.sh
 bash scripts/setup/node-base-image.sh 24
