@@ -257,6 +257,9 @@ describe("docs: the commands run", () => {
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
+    // The reader follows the tutorial on the services' Node.js (`nvm use`: .nvmrc says 24), installed by
+    // scripts/setup/service-node.sh; on an older Node.js, `doctor` rightly fails (it cannot run `npm run dev`).
+    PATH: `${join(process.env.SHIPYARD_NODE_PREFIX ?? "/opt/shipyard", "node-24", "bin")}:${process.env.PATH}`,
   });
 
   beforeAll(async () => {

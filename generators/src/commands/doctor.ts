@@ -1,4 +1,4 @@
-import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
+import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
 import { Tree } from "../engine/tree.js";
 import { readUnits } from "../state/store.js";
@@ -11,12 +11,13 @@ export interface DoctorResult {
 }
 
 /** Runs every check, in the order a newcomer would fix things: tools first, then the repository. */
-export function doctor(cwd: string): DoctorResult {
+export function doctor(cwd: string, options: { nodeVersion?: string } = {}): DoctorResult {
   const root = findRepoRoot(cwd);
   const tree = new Tree(root);
   const context = { root, tree, units: readUnits(tree), env: process.env };
   const checks = [
     ...checkNode(context),
+    checkServiceScripts(context, options.nodeVersion),
     checkNpm(context),
     checkGit(context),
     checkContainers(context),

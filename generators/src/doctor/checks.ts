@@ -42,6 +42,7 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 /** The fields of a package.json the checks read. */
 interface Manifest {
   engines?: { node?: string; npm?: string };
+  scripts?: Record<string, string>;
   packages?: Record<string, unknown>;
 }
 
@@ -98,6 +99,39 @@ export function checkNode(context: DoctorContext): CheckResult[] {
     );
   }
   return results;
+}
+
+/** Node.js runs a .ts file (type stripping) without a flag from these versions on. */
+const TYPE_STRIPPING: Array<[number, number]> = [
+  [22, 18],
+  [23, 6],
+];
+const stripsTypes = (version: string) => {
+  const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
+  return major > 23 || TYPE_STRIPPING.some(([from, fromMinor]) => major === from && minor >= fromMinor);
+};
+
+/**
+ * Whether this Node.js can run the services' own scripts: `npm run dev` runs src/server.ts directly, which needs
+ * type stripping. On an older Node.js it fails with ERR_UNKNOWN_FILE_EXTENSION and then waits for changes forever.
+ */
+export function checkServiceScripts(context: DoctorContext, nodeVersion: string = process.versions.node): CheckResult {
+  const blocked: string[] = [];
+  const majors = new Set<number>();
+  for (const unit of services(context)) {
+    const scripts = readJson(context.tree, `packages/${unit.id}/package.json`)?.scripts ?? {};
+    const runsTs = Object.entries(scripts).filter(([, command]) => /\bnode\b[^&|;]*\s[^\s&|;]+\.[cm]?ts\b/.test(command));
+    if (runsTs.length === 0) continue;
+    majors.add(Number(unit.answers.node));
+    blocked.push(`${unit.id} (${runsTs.map(([name]) => `npm run ${name}`).join(", ")})`);
+  }
+  if (blocked.length === 0 || stripsTypes(nodeVersion)) return ok("node-scripts", `Node.js ${nodeVersion} runs the services' scripts`);
+  const major = Math.max(...majors);
+  return error(
+    "node-scripts",
+    `Node.js ${nodeVersion} cannot run the TypeScript scripts of ${blocked.join(", ")}: running a .ts file needs Node.js 22.18 or later, and the services use Node.js ${[...majors].sort().join(", ")}.`,
+    `nvm install ${major} && nvm use ${major} (.nvmrc names it), or install Node.js ${major} from https://nodejs.org, then run the command again.`,
+  );
 }
 
 export function checkNpm(context: DoctorContext): CheckResult {
