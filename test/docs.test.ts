@@ -452,3 +452,25 @@ describe("no bare npx shipyard", () => {
     }
   });
 });
+
+/*
+ * podman builds images in the OCI format by default, which has no HEALTHCHECK: the generated Dockerfile's health
+ * check silently disappears. Wherever the docs build with podman, they say --format docker.
+ */
+describe("podman builds keep the HEALTHCHECK", () => {
+  const files = ["docs/tutorial.md", "docs/es/tutorial.md", "templates/service/files/packages/__name__/README.md"];
+  it.each(files)("%s gives the podman form with --format docker", (path) => {
+    expect(readFileSync(join(repoRoot, path), "utf8")).toMatch(/podman build [^\n`]*--format docker/);
+  });
+  it("no doc or template runs podman build without --format docker", () => {
+    const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.md"], { cwd: repoRoot, encoding: "utf8" })
+      .split("\0")
+      .filter((path) => path && existsSync(join(repoRoot, path)));
+    const without = tracked.flatMap((path) =>
+      readFileSync(join(repoRoot, path), "utf8")
+        .split("\n")
+        .flatMap((line, index) => (/podman build\b/.test(line) && !/--format docker/.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(without).toEqual([]);
+  });
+});

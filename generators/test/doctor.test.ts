@@ -28,7 +28,7 @@ describe("shipyard doctor", () => {
       expect.arrayContaining(["node", "npm", "git", "containers", "lockfile", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
     );
     // Optional tools are warnings at worst, never errors.
-    for (const check of result.checks.filter((check) => ["containers", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
+    for (const check of result.checks.filter((check) => ["containers", "container-engine", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
   });
 
   it("reports a Node.js that cannot run the services' scripts as an error, with the fix", () => {
@@ -45,6 +45,25 @@ describe("shipyard doctor", () => {
     // A repository whose services run no .ts file directly has nothing to block.
     for (const name of ["orders", "billing"]) replaceIn(`packages/${name}/package.json`, /"dev": "[^"]*"/, '"dev": "node --watch dist/server.js"');
     expect(check("20.20.2")?.status).toBe("ok");
+  });
+
+  it("checks that the container engine answers, not only that its CLI is installed", () => {
+    const engine = () => doctor(fixture.root, { nodeVersion: "24.11.0" }).checks.find((check) => check.check === "container-engine");
+    // This machine's podman (scripts/setup/podman.sh) answers.
+    expect(engine()).toMatchObject({ status: "ok", message: expect.stringContaining("the podman engine answers") });
+    // A podman whose service is not there (as on macOS before `podman machine start`): the CLI works, the engine does not.
+    const saved = process.env.CONTAINER_HOST;
+    process.env.CONTAINER_HOST = `unix://${fixture.root}/no-podman.sock`;
+    try {
+      expect(engine()).toMatchObject({
+        status: "warning",
+        message: expect.stringMatching(/^The container engine does not answer, so images cannot be built here \(.*podman: Cannot connect to Podman/),
+        fix: expect.stringContaining("podman machine start"),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.CONTAINER_HOST;
+      else process.env.CONTAINER_HOST = saved;
+    }
   });
 
   it("reports a missing deploy config and a missing workflow", () => {

@@ -1,4 +1,4 @@
-import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
+import { type CheckResult, checkAppVariables, checkCleverTools, checkContainerEngine, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
 import { Tree } from "../engine/tree.js";
 import { readUnits } from "../state/store.js";
@@ -21,6 +21,7 @@ export function doctor(cwd: string, options: { nodeVersion?: string } = {}): Doc
     checkNpm(context),
     checkGit(context),
     checkContainers(context),
+    ...[checkContainerEngine(context)].filter((check): check is CheckResult => check !== undefined),
     checkCleverTools(context),
     checkLockfile(context),
     ...checkDeployConfigs(context),

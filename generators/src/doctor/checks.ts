@@ -159,6 +159,30 @@ export function checkContainers(context: DoctorContext): CheckResult {
   return warning("containers", "Neither docker nor podman found (optional: only to build service images locally).", "Install Docker Desktop or podman to run `docker build -f packages/<name>/Dockerfile .`.");
 }
 
+/**
+ * Whether the container engine answers, not only that its CLI is installed: with Docker's daemon stopped, or no
+ * podman machine started (macOS, Windows), `docker build` fails although `docker --version` works.
+ */
+export function checkContainerEngine(context: DoctorContext): CheckResult | undefined {
+  const silent: string[] = [];
+  for (const tool of ["docker", "podman"]) {
+    if (!run(tool, ["--version"], context.root).ok) continue;
+    const info = spawnSync(tool, ["info"], { cwd: context.root, encoding: "utf8", timeout: 15_000, stdio: ["ignore", "ignore", "pipe"] });
+    if (info.status === 0) {
+      const others = silent.length ? ` (${silent.map((line) => line.split(":")[0]).join(", ")} installed, not answering)` : "";
+      return ok("container-engine", `the ${tool} engine answers${others}`);
+    }
+    const why = `${info.stderr ?? ""}`.split("\n").find((line) => line.trim()) ?? (info.error ? info.error.message : "no output");
+    silent.push(`${tool}: ${why.trim().replace(/^Error:\s*/, "").slice(0, 160)}`);
+  }
+  if (silent.length === 0) return undefined;
+  return warning(
+    "container-engine",
+    `The container engine does not answer, so images cannot be built here (${silent.join("; ")}).`,
+    "Start it: Docker Desktop, or sudo systemctl start docker; podman: podman machine start (macOS, Windows), or see podman info.",
+  );
+}
+
 export function checkCleverTools(context: DoctorContext): CheckResult {
   const clever = run("clever", ["version"], context.root);
   if (!clever.ok) return warning("clever-tools", "clever-tools not installed (optional: CI deploys without it).", "npm install --global clever-tools@4, then: clever login");
