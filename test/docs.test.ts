@@ -474,3 +474,17 @@ describe("podman builds keep the HEALTHCHECK", () => {
     expect(without).toEqual([]);
   });
 });
+
+/* Spanish: a library is a "biblioteca" ("librería" is a bookshop), one word throughout. */
+describe("Spanish wording", () => {
+  it("docs/es says biblioteca, never librería", () => {
+    const found = listDocs()
+      .filter((doc) => doc.startsWith("es/"))
+      .flatMap((doc) =>
+        read(doc)
+          .split("\n")
+          .flatMap((line, index) => (/librer[ií]as?\b/i.test(line) ? [`${doc}:${index + 1}: ${line.trim()}`] : [])),
+      );
+    expect(found).toEqual([]);
+  });
+});
