@@ -499,6 +499,26 @@ describe("scaffold", () => {
     expect(readdirSync(cwd)).toEqual(["tty-repo"]);
   });
 
+  it("one Node.js major per service: engines, Dockerfile, clever.env and workflow agree; .nvmrc follows the first", async () => {
+    const cwd = fresh("node-story");
+    const created = await runCreate(cwd, ["repo", "--yes", "--service", "orders", ...FAST]);
+    expect(created.code, created.stderr).toBe(0);
+    const dir = join(cwd, "repo");
+    const added = await runCommand(process.execPath, [shipyardBin, "add", "service", "billing", "--node", "22", "--yes"], dir);
+    expect(added.code, added.stderr).toBe(0);
+    const majorsOf = (name: string) => ({
+      engines: readJson<{ engines: { node: string } }>(dir, `packages/${name}/package.json`).engines.node,
+      docker: /^ARG NODE_MAJOR=(\d+)$/m.exec(read(dir, `packages/${name}/Dockerfile`))?.[1],
+      clever: /^CC_NODE_VERSION=(\d+)$/m.exec(read(dir, `packages/${name}/clever.env`))?.[1],
+      // The CI job's; the deploy job runs clever-tools, which needs Node.js 22 or later, on 24 whatever the service's.
+      workflow: /node-version: (\d+)/.exec(read(dir, `.github/workflows/${name}.yml`))?.[1],
+    });
+    expect(majorsOf("orders")).toEqual({ engines: "24.x", docker: "24", clever: "24", workflow: "24" });
+    expect(majorsOf("billing")).toEqual({ engines: "22.x", docker: "22", clever: "22", workflow: "22" });
+    expect(read(dir, ".nvmrc").trim()).toBe("24");
+    expect(read(dir, ".github/workflows/ci.yml")).toContain("node-version-file: .nvmrc");
+  });
+
   it("--help and --version", async () => {
     const cwd = fresh("scaffold-help");
     const help = await runCreate(cwd, ["--help"]);
