@@ -3,14 +3,17 @@
 // service scaffold (the same 11 files, byte for byte) into fresh copies of this repository. See bench/README.md.
 //
 //   npm ci --prefix bench/peers && npm run build -w create-shipyard
-//   node bench/add-service.mjs [--runs 15] [--only shipyard,plop]
+//   node bench/add-service.mjs [--runs 15] [--only shipyard,plop] [--baseline <dir>]
+//
+// --baseline <dir>: another Shipyard checkout, built (generators/dist), measured in the same run as one more tool:
+// its own `add service` in fresh copies of its own files (its templates may differ: its output is not compared).
 //
 // Each run: a fresh copy of the repository (not timed), then one process tree timed from spawn to exit, its peak
 // resident memory read from GNU time (`/usr/bin/time`, Debian package `time`). Tools are interleaved run by run so
 // drift in machine load spreads over all of them. Every run's output is checked against Shipyard's.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,7 +23,8 @@ const peers = join(root, "bench/peers");
 const shipyardBin = join(root, "generators/dist/cli/shipyard.js");
 const GNU_TIME = "/usr/bin/time";
 
-const { values: options } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" } } });
+const { values: options } = parseArgs({ options: { runs: { type: "string", default: "15" }, only: { type: "string" }, baseline: { type: "string" } } });
+const baseline = options.baseline ? resolve(options.baseline) : undefined;
 const runs = Number(options.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs must be a positive whole number");
 
@@ -42,14 +46,30 @@ const repoFiles = [
   ...new Set(execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" }).split("\0")),
 ].filter((path) => path && existsSync(join(root, path)));
 let copies = 0;
-function freshCopy() {
+function freshCopy(from = root, files = repoFiles) {
   const dir = join(scratch, `dest-${++copies}`);
-  for (const path of repoFiles) {
+  for (const path of files) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
-    cpSync(join(root, path), join(dir, path));
+    cpSync(join(from, path), join(dir, path));
   }
   return dir;
 }
+// The baseline's files: what its .shipyard/ and templates/ say (its own clone, without build output or node_modules).
+const baselineFiles = (() => {
+  if (!baseline) return [];
+  check(existsSync(join(baseline, "generators/dist/cli/shipyard.js")), `${baseline}: no generators/dist (build it first)`);
+  const files = [];
+  const walk = (relative) => {
+    for (const entry of readdirSync(join(baseline, relative), { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (["node_modules", ".git", "dist", ".turbo"].includes(entry.name)) continue;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  walk("");
+  return files;
+})();
 
 const env = { ...process.env, SHIPYARD_TEMPLATES: join(root, "templates"), NO_COLOR: "1", TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1" };
 for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key];
@@ -62,7 +82,7 @@ const reference = (() => {
   check(result.status === 0, `shipyard failed:\n${result.stderr}`);
   const files = Object.fromEntries(
     JSON.parse(result.stdout)
-      .files.map((file) => file.path)
+      .changes.map((change) => change.path)
       .filter(SCAFFOLD)
       .map((path) => [path, readFileSync(join(dir, path), "utf8")]),
   );
@@ -79,6 +99,16 @@ const turboConfig = (dir) => {
 };
 const tools = [
   { name: "shipyard add service", command: () => [process.execPath, shipyardBin, "add", "service", "orders", "--yes"] },
+  ...(baseline
+    ? [
+        {
+          name: "shipyard add service (baseline)",
+          copy: () => freshCopy(baseline, baselineFiles),
+          unchecked: true,
+          command: () => [process.execPath, join(baseline, "generators/dist/cli/shipyard.js"), "add", "service", "orders", "--yes"],
+        },
+      ]
+    : []),
   { name: "plain node (write 11 files)", command: (dir) => [process.execPath, join(peers, "plain.mjs"), fixture, dir] },
   { name: "handlebars (render + write)", command: (dir) => [process.execPath, join(peers, "handlebars.mjs"), dir] },
   { name: "node-plop (API)", command: (dir) => [process.execPath, join(peers, "node-plop.mjs"), dir] },
@@ -108,7 +138,7 @@ const tools = [
 
 const hash = (text) => createHash("sha256").update(text).digest("hex");
 function runOnce(tool) {
-  const dir = freshCopy();
+  const dir = tool.copy ? tool.copy() : freshCopy();
   tool.setup?.(dir);
   const timeFile = join(scratch, "time.txt");
   const [command, ...args] = tool.command(dir);
@@ -117,7 +147,7 @@ function runOnce(tool) {
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${tool.name} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
   const peakKb = Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1));
-  for (const [path, content] of Object.entries(reference)) {
+  for (const [path, content] of tool.unchecked ? [] : Object.entries(reference)) {
     const target = join(dir, path);
     if (!existsSync(target) || hash(readFileSync(target, "utf8")) !== hash(content)) throw new Error(`${tool.name}: ${path} missing or different from Shipyard's (${dir})`);
   }

@@ -4,6 +4,7 @@
 // Runs alternate between the two so both see the same machine load. Median of RUNS (default 21) after 2 warm-ups.
 //
 //   node bench/create.mjs            # RUNS=31 node bench/create.mjs;  --json for a machine-readable line
+//   BASELINE=<dir> node bench/create.mjs   # also another built Shipyard checkout's create-shipyard, in the same run
 //
 // create-vite comes from bench/peers (installed there on first use with `npm install --prefix bench/peers create-vite`).
 import { spawnSync } from "node:child_process";
@@ -33,6 +34,12 @@ const tools = {
   "create-vite vanilla-ts": () => [createVite, "my-app", "--template", "vanilla-ts", "--no-interactive", "--no-immediate"],
 };
 const expected = { "create-shipyard": "my-platform/.shipyard/units/api.json", "create-vite vanilla-ts": "my-app/src/main.ts" };
+if (process.env.BASELINE) {
+  const baseline = join(process.env.BASELINE, "generators/dist/cli/create-shipyard.js");
+  if (!existsSync(baseline)) throw new Error(`${baseline} is missing: build the baseline first`);
+  tools["create-shipyard (baseline)"] = () => [baseline, "my-platform", "--yes", "--no-install", "--no-git"];
+  expected["create-shipyard (baseline)"] = expected["create-shipyard"];
+}
 
 const work = mkdtempSync(join(tmpdir(), "shipyard-bench-create-"));
 const env = { ...process.env, CI: "true" }; // never a prompt, never a spinner
@@ -81,8 +88,10 @@ const stats = Object.fromEntries(
 );
 const shipyard = stats["create-shipyard"].median;
 const vite = stats["create-vite vanilla-ts"].median;
+const baselineStats = stats["create-shipyard (baseline)"];
 const result = {
   runs,
+  ...(baselineStats ? { baselineMedianMs: Math.round(baselineStats.median), baselineRatio: Number((baselineStats.median / vite).toFixed(2)) } : {}),
   node: process.version,
   shipyardMedianMs: Math.round(shipyard),
   viteMedianMs: Math.round(vite),
@@ -101,6 +110,6 @@ if (process.argv.includes("--json")) {
     process.stdout.write(`  ${name.padEnd(24)} ${m.toFixed(0).padStart(5)} ms   (min ${min.toFixed(0)}, max ${max.toFixed(0)}${cpu})\n`);
   }
   process.stdout.write(
-    `  ratio ${result.ratio}x create-vite; target ${TARGET_MS} ms: ${result.withinTarget ? "met" : "MISSED"}\n`,
+    `  ratio ${result.ratio}x create-vite${baselineStats ? ` (baseline ${result.baselineRatio}x)` : ""}; target ${TARGET_MS} ms: ${result.withinTarget ? "met" : "MISSED"}\n`,
   );
 }

@@ -425,8 +425,8 @@ describe("values that land in JSON, YAML or shell", () => {
       expect(expressions).toContain(expected);
     }
     // The settings check sees every Clever Cloud setting; later steps get only what they use.
-    const doc = parseYaml(text) as { jobs: { deploy: { steps: Array<{ id?: string; env?: Record<string, string> }> } } };
-    expect(doc.jobs.deploy.steps.find((step) => step.id === "settings")?.env).toEqual({
+    const doc = parseYaml(text) as { jobs: { production: { steps: Array<{ id?: string; env?: Record<string, string> }> } } };
+    expect(doc.jobs.production.steps.find((step) => step.id === "settings")?.env).toEqual({
       CLEVER_TOKEN: "${{ secrets.CLEVER_TOKEN }}",
       CLEVER_SECRET: "${{ secrets.CLEVER_SECRET }}",
       CLEVER_APP_ID: "${{ vars.CLEVER_APP_ID_ORDERS_API }}",
@@ -443,13 +443,13 @@ describe("values that land in JSON, YAML or shell", () => {
       name: unknown;
       concurrency: { group: unknown };
       on: { push: { paths: unknown[] } };
-      jobs: { deploy: { concurrency: { group: unknown }; steps: Array<{ id?: string; env?: Record<string, string> }> } };
+      jobs: { production: { concurrency: { group: unknown }; steps: Array<{ id?: string; env?: Record<string, string> }> } };
     };
     expect(doc.name).toBe(name);
     expect(doc.concurrency.group).toBe(`${name}-\${{ github.ref }}`);
-    expect(doc.jobs.deploy.concurrency.group).toBe(`deploy-${name}`);
+    expect(doc.jobs.production.concurrency.group).toBe(`deploy-${name}-production`);
     expect(doc.on.push.paths).toContain(`packages/${name}/**`);
-    expect(doc.jobs.deploy.steps.find((step) => step.id === "settings")?.env?.CLEVER_APP_ID).toBe(`\${{ vars.CLEVER_APP_ID_${constantOf(name)} }}`);
+    expect(doc.jobs.production.steps.find((step) => step.id === "settings")?.env?.CLEVER_APP_ID).toBe(`\${{ vars.CLEVER_APP_ID_${constantOf(name)} }}`);
     expect(await workflowProblems(text, path)).toEqual([]);
     expect((JSON.parse(read(repo.dir, `packages/${name}/package.json`)) as { name: string }).name).toBe(`@shipyard/${name}`);
   });

@@ -2,7 +2,8 @@
 // before any secret or variable is configured, gets a green CI: every workflow under .github/workflows that the push
 // triggers runs (with the local GitHub Actions runner, test/support/workflow-runner.ts), every job that runs passes,
 // the tests really run, and every deploy job deploys nothing and leaves a notice naming what to configure
-// (CLEVER_TOKEN, CLEVER_SECRET, CLEVER_APP_ID_<NAME>). Twice: the template as is, then after a student added a
+// (staging: CLEVER_APP_ID_<NAME>_STAGING; production, where main goes while staging is not configured: CLEVER_TOKEN,
+// CLEVER_SECRET, CLEVER_APP_ID_<NAME>); the review-app jobs do not run on a push. Twice: the template as is, then after a student added a
 // service (the push that follows `shipyard add service`, `npm install`, `git commit`).
 // As in test/workflow-contract.test.ts, what the runner only records is done here as GitHub would: the workspace is
 // a clone with the ci checkout's fetch-depth, actions/setup-node's Node is first on PATH, and the runner's PATH has
@@ -114,7 +115,7 @@ async function firstPush(changedFiles: string[]): Promise<Record<string, Workflo
   }
   // Nothing reached Clever Cloud. (Read-only calls are fine: the generator's own tests, which the repository-wide CI
   // runs, include `shipyard doctor`, which asks `clever version`.)
-  const deploying = clever.calls().filter((call) => ["link", "env", "deploy", "create", "login"].includes(call.argv[0] ?? ""));
+  const deploying = clever.calls().filter((call) => ["link", "env", "deploy", "create", "delete", "domain", "login"].includes(call.argv[0] ?? ""));
   expect(deploying, "clever was asked to deploy by an unconfigured repository").toEqual([]);
   return results;
 }
@@ -135,8 +136,8 @@ function expectGreen(name: string, r: WorkflowResult | undefined) {
   else expectGreenWithoutDeploy(name, r);
 }
 
-/** A triggered service workflow: ci green with the tests run, deploy green with every deploy step skipped and a
- *  notice naming the two secrets and the variable. */
+/** A triggered service workflow: ci green with the tests run; staging and production green with every deploy step
+ *  skipped and a notice naming what to set; the review-app jobs skipped by their if (not a pull request). */
 function expectGreenWithoutDeploy(name: string, r: WorkflowResult | undefined) {
   const svc = serviceOf(name);
   expect(r?.triggered, `${name}: ${r?.skipReason}`).toBe(true);
@@ -149,14 +150,22 @@ function expectGreenWithoutDeploy(name: string, r: WorkflowResult | undefined) {
   expect(turbo).toContain(`@shipyard/${svc}:test`);
   expect(turbo).toMatch(/Tests\s+\d+ passed/);
 
-  // On GitHub this job shows green: it ran, found nothing configured, and skipped every step that deploys.
-  const deploy = r?.jobs.deploy;
-  expect(deploy?.status, describeJob(deploy)).toBe("success");
-  expect(deploy?.steps.map((s) => s.status)).toEqual(["success", ...Array((deploy?.steps.length ?? 1) - 1).fill("skipped")]);
-  expect(deploy?.notices).toHaveLength(1);
-  const notice = deploy?.notices[0] ?? "";
-  for (const what of ["CLEVER_TOKEN", "CLEVER_SECRET", `CLEVER_APP_ID_${constantName(svc)}`]) expect(notice, name).toContain(what);
-  expect(deploy?.annotations.find((a) => a.level === "notice")?.properties.title).toMatch(new RegExp(`${svc}.*skipped`, "i"));
+  // On GitHub these jobs show green: they ran, found nothing configured, and skipped every step that deploys.
+  const expected: Record<string, { names: string[]; title: RegExp }> = {
+    staging: { names: [`CLEVER_APP_ID_${constantName(svc)}_STAGING`], title: new RegExp(`Staging of ${svc} not configured`) },
+    production: { names: ["CLEVER_TOKEN", "CLEVER_SECRET", `variable CLEVER_APP_ID_${constantName(svc)}.`], title: new RegExp(`${svc} to production skipped`) },
+  };
+  for (const [target, { names, title }] of Object.entries(expected)) {
+    const deploy = r?.jobs[target];
+    expect(deploy?.status, `${name} / ${target}: ${describeJob(deploy)}`).toBe("success");
+    expect(deploy?.environment?.name).toBe(target);
+    expect(deploy?.steps.map((s) => s.status)).toEqual(["success", ...Array((deploy?.steps.length ?? 1) - 1).fill("skipped")]);
+    expect(deploy?.notices).toHaveLength(1);
+    const notice = deploy?.notices[0] ?? "";
+    for (const what of names) expect(notice, `${name} / ${target}`).toContain(what);
+    expect(deploy?.annotations.find((a) => a.level === "notice")?.properties.title).toMatch(title);
+  }
+  for (const job of ["review", "review-skipped"]) expect(r?.jobs[job]?.status, `${name} / ${job}`).toBe("skipped");
 }
 
 beforeAll(() => {

@@ -1,13 +1,15 @@
 // The CI workflow contract of generated services (issue 3, "CI workflow contract"): the per-service workflow that
-// templates/service writes (.github/workflows/<svc>.yml: a `ci` job, then a `deploy` job to Clever Cloud) is RUN
+// templates/service writes (.github/workflows/<svc>.yml: a `ci` job, then deploy jobs to Clever Cloud: staging,
+// production, review apps; test/deploy-targets.test.ts runs each target's scenarios) is RUN
 // with the local GitHub Actions runner (test/support/workflow-runner.ts) on fresh clones of a repository where the
 // services were just generated, for each runtime:
 //   - ci: `npm ci` and turbo really run, on push and on pull_request; a pull request never deploys.
-//   - deploy: against the recording `clever` stand-in (test/support/clever-stub.ts): link, one `env set` per line of
+//   - deploy (the production job on a push to main with no staging configured: what every repository did before
+//     staging existed): against the recording `clever` stand-in (test/support/clever-stub.ts): link, one `env set` per line of
 //     packages/<svc>/clever.env, deploy with force; every invocation checked against the REAL clever-tools help
 //     (test/support/clever-cli.ts). Without the secrets or the app id variable: green, no clever call, a notice.
 //   - static contract: actionlint, shellcheck on the run blocks, read-only permissions, a deploy concurrency group per
-//     service, secrets only in the deploy job (assertSecureWorkflow below, also fed broken workflows).
+//     service and target, secrets only in the deploy jobs (assertSecureWorkflow below, also fed broken workflows).
 // What the runner cannot do is emulated here, as GitHub would do it:
 //   - actions/checkout: the workspace is a `git clone` of the source repository with the step's `fetch-depth`
 //     (default 1: a shallow clone, which `clever deploy` refuses; 0: the whole history).
@@ -113,14 +115,18 @@ function stubIn(name: string): CleverStub {
   return createCleverStub(mkdtempSync(join(scratch, `${name}-`)));
 }
 
-/** Runs the deploy job on a fresh clone the way GitHub runs it on a push to main, against the clever stand-in. */
+const DEPLOY_JOBS = ["staging", "production", "review"];
+
+/** Runs the production job on a fresh clone the way GitHub runs it on a push to main while no staging app is
+ *  configured (the staging job said so), against the clever stand-in. */
 async function runDeploy(svc: Service, options: { file?: string; workspace?: string; secrets?: Record<string, string>; vars?: Record<string, string> }) {
   const file = options.file ?? workflowOf(repo.dir, svc.name);
-  const workspace = options.workspace ?? checkoutLike(repo.dir, file, "deploy");
+  const workspace = options.workspace ?? checkoutLike(repo.dir, file, "production");
   const clever = stubIn(`stub-${svc.name}`);
   const result = await runJob({
     workflowFile: file,
-    job: "deploy",
+    job: "production",
+    needs: { ci: { result: "success" }, staging: { result: "success", outputs: { configured: "false" } } },
     cwd: workspace,
     event: PUSH,
     secrets: options.secrets ?? {},
@@ -156,7 +162,7 @@ const SECRET_REF = /\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']*)'\
 
 /** Every security problem of a workflow file (empty when fine). */
 function workflowSecurityProblems(file: string, options: SecurityOptions = {}): string[] {
-  const secretJobs = options.secretJobs ?? ["deploy"];
+  const secretJobs = options.secretJobs ?? DEPLOY_JOBS;
   const shared = new Set(options.sharedSecrets ?? ["TURBO_TOKEN", "GITHUB_TOKEN"]);
   const text = readFileSync(file, "utf8");
   const wf = parseYaml(text) as Dict;
@@ -255,15 +261,23 @@ describe.each(SERVICES)("generated workflow of $name ($runtime runtime)", (svc) 
     const wf = readYaml(file());
     expect(wf.permissions).toEqual({ contents: "read" });
     const jobs = wf.jobs as Record<string, Dict>;
-    expect(Object.keys(jobs)).toEqual(["ci", "deploy"]);
-    expect(jobs.deploy?.needs).toBe("ci");
-    // One deploy of this service at a time, never cancelled half way; another service's deploys do not wait for it.
-    const concurrency = jobs.deploy?.concurrency as Dict;
-    expect(concurrency["cancel-in-progress"]).toBe(false);
-    const group = String(concurrency.group);
-    expect(group).toContain(svc.name);
-    const others = [...SERVICES.map((s) => s.name), "hello"].filter((n) => n !== svc.name);
-    for (const other of others) expect(String((jobOf(workflowOf(repo.dir, other), "deploy").concurrency as Dict).group)).not.toBe(group);
+    expect(Object.keys(jobs)).toEqual(["ci", "staging", "production", "review", "review-skipped"]);
+    expect(jobs.staging?.needs).toBe("ci");
+    expect(jobs.production?.needs).toEqual(["ci", "staging"]);
+    expect(jobs.review?.needs).toBe("ci");
+    // One deploy of this service per target at a time, never cancelled half way; another service's or target's
+    // deploys do not wait for it.
+    const groups = new Set<string>();
+    for (const target of DEPLOY_JOBS) {
+      const concurrency = jobs[target]?.concurrency as Dict;
+      expect(concurrency["cancel-in-progress"], target).toBe(false);
+      const group = String(concurrency.group);
+      expect(group).toContain(svc.name);
+      groups.add(group);
+      const others = [...SERVICES.map((s) => s.name), "hello"].filter((n) => n !== svc.name);
+      for (const other of others) expect(String((jobOf(workflowOf(repo.dir, other), target).concurrency as Dict).group)).not.toBe(group);
+    }
+    expect(groups.size).toBe(DEPLOY_JOBS.length);
     // The optional remote cache token is the only secret the ci job sees.
     expect([...new Set(readFileSync(file(), "utf8").match(/secrets\.\w+/g))].sort()).toEqual(["secrets.CLEVER_SECRET", "secrets.CLEVER_TOKEN", "secrets.TURBO_TOKEN"]);
     // The Node CI tests on is the one the service is pinned to.
@@ -304,7 +318,7 @@ describe.each(SERVICES)("generated workflow of $name ($runtime runtime)", (svc) 
     }
   });
 
-  test("pull_request: the ci job runs, the deploy job is skipped by its if", async () => {
+  test("pull_request: the ci job runs, staging and production are skipped by their if, review apps are off", async () => {
     const workspace = checkoutLike(repo.dir, file(), "ci");
     const clever = stubIn(`stub-pr-${svc.name}`);
     const r = await runWorkflow({
@@ -317,10 +331,13 @@ describe.each(SERVICES)("generated workflow of $name ($runtime runtime)", (svc) 
       pathPrepend: [clever.binDir, ...setupNodeBin(file(), "ci")],
     });
     expect(r.triggered).toBe(true);
-    expect(r.order).toEqual(["ci", "deploy"]);
+    expect(r.order).toEqual(["ci", "staging", "production", "review", "review-skipped"]);
     expect(r.jobs.ci?.status, r.jobs.ci && describeJob(r.jobs.ci)).toBe("success");
-    expect(r.jobs.deploy).toMatchObject({ status: "skipped", steps: [] });
-    expect(r.jobs.deploy?.skipReason).toMatch(/job if evaluated to false/);
+    for (const target of DEPLOY_JOBS) {
+      expect(r.jobs[target], target).toMatchObject({ status: "skipped", steps: [] });
+      expect(r.jobs[target]?.skipReason).toMatch(/job if evaluated to false/);
+    }
+    expect(r.jobs["review-skipped"]?.notices.join("\n")).toMatch(/CLEVER_REVIEW_APPS/);
     expect(r.status).toBe("success");
     expect(clever.calls()).toEqual([]);
   });
@@ -374,9 +391,11 @@ describe("clever.env lines the deploy job must pass through verbatim", () => {
   /** A clone whose packages/<svc>/clever.env ends with `extra` (committed, as a user would). */
   function cloneWithEnv(extra: string): string {
     const file = workflowOf(repo.dir, svc.name);
-    const workspace = checkoutLike(repo.dir, file, "deploy");
+    const workspace = checkoutLike(repo.dir, file, "production");
     appendFileSync(join(workspace, "packages", svc.name, "clever.env"), extra);
     git(workspace, "commit", "--quiet", "--no-verify", "-am", "more settings");
+    // The push being emulated is that commit's push to main: the checkout's origin/main is it.
+    git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD");
     return workspace;
   }
 
@@ -431,15 +450,15 @@ describe("broken artifacts are caught", () => {
 
   test("a deploy job that needs a missing job: the runner and actionlint reject it", async () => {
     const file = brokenCopy("wrong-needs", (y) => y.replace(/^(\s+)needs: ci$/m, "$1needs: build"));
-    await expect(runJob({ workflowFile: file, job: "deploy", cwd: repo.dir, event: PUSH })).rejects.toThrow(WorkflowError);
+    await expect(runJob({ workflowFile: file, job: "staging", cwd: repo.dir, event: PUSH })).rejects.toThrow(WorkflowError);
     await expect(runWorkflow({ workflowFile: file, cwd: repo.dir, event: PUSH })).rejects.toThrow(/depends on unknown job 'build'/);
     const lint = await actionlint(file);
     expect(lint.code).toBe(1);
-    expect(lint.stdout).toContain('job "deploy" needs job "build" which does not exist');
+    expect(lint.stdout).toContain('job "staging" needs job "build" which does not exist');
   });
 
   test("a deploy step with a flag clever-tools lacks (clever deploy --app): the stand-in and the real help reject it", async () => {
-    const file = brokenCopy("deploy-app-flag", (y) => y.replace(/run: clever deploy --alias \S+ .*$/m, "run: clever deploy --app x"));
+    const file = brokenCopy("deploy-app-flag", (y) => y.replace(/run: clever deploy --alias \S+ .*$/gm, "run: clever deploy --app x"));
     const { result, calls } = await runDeploy(svc, { file, secrets: SECRETS, vars: { [svc.appIdVar]: svc.appId } });
     expect(result.status).toBe("failure");
     const deploy = calls.at(-1) as CleverCall;
@@ -451,7 +470,7 @@ describe("broken artifacts are caught", () => {
   test("a deploy checkout without fetch-depth 0: the shallow clone cannot be deployed", async () => {
     const file = brokenCopy("shallow", (y) => {
       const wf = parseYaml(y) as { jobs: Record<string, { steps: Dict[] }> };
-      for (const step of wf.jobs.deploy?.steps ?? []) if (String(step.uses).startsWith("actions/checkout@")) delete step.with;
+      for (const step of wf.jobs.production?.steps ?? []) if (String(step.uses).startsWith("actions/checkout@")) delete step.with;
       return stringifyYaml(wf);
     });
     const { result, calls, workspace } = await runDeploy(svc, { file, secrets: SECRETS, vars: { [svc.appIdVar]: svc.appId } });

@@ -37,3 +37,13 @@ export class ShipyardError extends Error {
     this.hint = hint;
   }
 }
+
+/**
+ * Bad input exits 2, as a usage error does: a flag, a path leading out of the repository, broken state under
+ * .shipyard/, a broken template manifest. A failed operation (a clash, dirty files, a failed install) exits 1.
+ */
+const BAD_INPUT = new Set<ErrorCode>(["USAGE", "OUTSIDE_REPO", "BROKEN_STATE", "TEMPLATE_ERROR"]);
+
+export function exitCodeOf(code: ErrorCode): 1 | 2 {
+  return BAD_INPUT.has(code) ? 2 : 1;
+}

@@ -99,7 +99,7 @@ describe("shipyard doctor", () => {
 
   it("reports two services deploying to the same Clever Cloud app", () => {
     replaceIn(".github/workflows/billing.yml", "vars.CLEVER_APP_ID_BILLING", "vars.CLEVER_APP_ID_ORDERS");
-    expect(errorsOf().map((check) => check.message)).toEqual([expect.stringMatching(/Services (orders and billing|billing and orders) deploy to the same Clever Cloud app/)]);
+    expect(errorsOf().map((check) => check.message)).toEqual([expect.stringMatching(/Packages (orders and billing|billing and orders) deploy to the same Clever Cloud app/)]);
   });
 
   it("reports unresolved conflict markers as an error and drift from templates/ as a warning", () => {

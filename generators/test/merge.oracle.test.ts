@@ -22,7 +22,9 @@ import { deepEqual, type Json } from "../src/state/merge/values.js";
  * Cases are generated with fast-check and sent to git in one batch (one shell loop), to stay fast on a loaded machine.
  */
 const CASES = Number(process.env.MERGE_ORACLE_CASES ?? 1000);
-const SEED = Number(process.env.MERGE_ORACLE_SEED ?? Date.now() % 1_000_000);
+// A fixed seed by default: this test also runs in every generated repository's CI, where a student's first push must
+// not fail on a case nobody can replay. Explore with MERGE_ORACLE_SEED=random (the seed is in the test's name).
+const SEED = process.env.MERGE_ORACLE_SEED === "random" ? Date.now() % 1_000_000 : Number(process.env.MERGE_ORACLE_SEED ?? 646298);
 const labels = { current: "yours", next: "template" };
 
 const DOCKERFILE = `# syntax=docker/dockerfile:1

@@ -41,6 +41,15 @@ describe("shipyard add refuses names that clash after normalization", () => {
     expect(snapshot(fixture.root)).toBe("");
   });
 
+  it.each([
+    ["a-b-staging", "a-b", "a-b-staging would share CLEVER_APP_ID_A_B_STAGING with a-b: it is the staging variable of a-b."],
+    ["a", "a-staging", "a would share CLEVER_APP_ID_A_STAGING with a-staging: it is the staging variable of a."],
+  ])("%s next to %s is refused: one's production variable is the other's staging variable; nothing written", async (second, first, message) => {
+    fixture = await makeFixture([first]);
+    expect(await refusal(fixture.root, "service", second)).toEqual({ code: "NAME_CLASH", message });
+    expect(snapshot(fixture.root)).toBe("");
+  });
+
   it("a folder under packages/ that Shipyard did not make counts as existing", () => {
     expect(() => checkNewName("pay_ments", ["pay-ments"])).toThrow("pay_ments would share CLEVER_APP_ID_PAY_MENTS with pay-ments.");
     expect(() => checkNewName("orders", ["Orders"])).toThrow(/would share packages\/orders, its workflow and its image with Orders/);

@@ -101,10 +101,10 @@ describe("shipyard update", () => {
     expect(outcomeOf(result, WORKFLOW)).toBe("merged");
     const workflow = parseYaml(read(WORKFLOW));
     const ciSteps = workflow.jobs.ci.steps.map((step: { name?: string }) => step.name);
-    const deploySteps = workflow.jobs.deploy.steps.map((step: { name?: string }) => step.name);
+    const deploySteps = workflow.jobs.staging.steps.map((step: { name?: string }) => step.name);
     expect(ciSteps).toContain("Say hello");
     expect(deploySteps).toContain("Show the app");
-    expect(workflow.jobs.deploy["timeout-minutes"]).toBe(25);
+    expect(workflow.jobs.staging["timeout-minutes"]).toBe(25);
   });
 
   it("leaves a file the user deleted deleted, and --restore brings it back", () => {
@@ -173,11 +173,11 @@ describe("shipyard update", () => {
     expect(read("packages/orders/.npmrc")).toBe("engine-strict=true\n");
   });
 
-  it("names the unit when a recorded answer is no longer valid for the template", () => {
+  it("names the record when a recorded answer is no longer valid for the template", () => {
     const manifest = JSON.parse(read("templates/service/template.json"));
     manifest.answers.find((answer: { name: string }) => answer.name === "runtime").choices = ["docker"];
     write("templates/service/template.json", JSON.stringify(manifest));
     expect(() => run()).toThrowError(ShipyardError);
-    expect(() => run()).toThrowError(/orders: Invalid --runtime "node"/);
+    expect(() => run()).toThrowError(/^\.shipyard\/units\/orders\.json is broken: answers\.runtime "node": choose one of docker\.$/);
   });
 });

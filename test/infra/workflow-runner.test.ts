@@ -558,6 +558,94 @@ jobs:
   });
 });
 
+describe("environments, releases, dispatch inputs, forks", () => {
+  test("an environment's vars and secrets override the repository's after the job if; its url may read steps", async () => {
+    const file = wf(`on: push
+jobs:
+  deploy:
+    if: vars.APP != ''
+    runs-on: ubuntu-24.04
+    environment:
+      name: staging
+      url: \${{ steps.out.outputs.url }}
+    steps:
+      - id: out
+        env:
+          APP: \${{ vars.APP }}
+          TOKEN: \${{ secrets.TOKEN }}
+        run: |
+          echo "app=$APP token=$TOKEN"
+          echo "url=https://$APP.example" >> "$GITHUB_OUTPUT"
+`);
+    const base = { workflowFile: file, job: "deploy", cwd: ws, event: push };
+    // The job if sees repository variables only: an environment-only value does not start the job.
+    const envOnly = await runJob({ ...base, environments: { staging: { vars: { APP: "stg" } } } });
+    expect(envOnly.status).toBe("skipped");
+    const r = await runJob({ ...base, vars: { APP: "repo" }, secrets: { TOKEN: "repo-tok" }, environments: { Staging: { vars: { APP: "stg" }, secrets: { TOKEN: "env-tok" } } } });
+    expect(r.status).toBe("success");
+    expect(r.steps[0]?.stdout).toBe("app=stg token=***\n");
+    expect(r.environment).toEqual({ name: "staging", url: "https://stg.example" });
+    const other = await runJob({ ...base, vars: { APP: "repo" }, environments: { production: { vars: { APP: "prod" } } } });
+    expect(other.steps[0]?.stdout).toBe("app=repo token=\n");
+  });
+
+  test("release: ref refs/tags/<tag>, sha the tag's commit, types filter; workflow_dispatch: inputs with defaults, unknown or missing required refused", async () => {
+    const file = wf(`on:
+  release:
+    types: [published]
+  workflow_dispatch:
+    inputs:
+      ref:
+        required: false
+        default: "main"
+      level:
+        type: choice
+        options: [a, b]
+        default: a
+jobs:
+  show:
+    runs-on: ubuntu-24.04
+    steps:
+      - env:
+          TAG: \${{ github.event.release.tag_name }}
+          REF_INPUT: \${{ inputs.ref }}
+          LEVEL: \${{ github.event.inputs.level }}
+        run: echo "$GITHUB_EVENT_NAME $GITHUB_REF $GITHUB_SHA tag=$TAG ref=$REF_INPUT level=$LEVEL"
+`);
+    const sha = git(ws, "rev-parse", "HEAD");
+    const rel = await runJob({ workflowFile: file, job: "show", cwd: ws, event: { name: "release", tag: "v2.0.0", sha } });
+    expect(rel.steps[0]?.stdout).toBe(`release refs/tags/v2.0.0 ${sha} tag=v2.0.0 ref= level=\n`);
+    const created = await runJob({ workflowFile: file, job: "show", cwd: ws, event: { name: "release", action: "created" } });
+    expect(created).toMatchObject({ triggered: false, skipReason: "release 'created' is not in types published" });
+    const dispatch = await runJob({ workflowFile: file, job: "show", cwd: ws, event: { name: "workflow_dispatch", inputs: { level: "b" } } });
+    expect(dispatch.steps[0]?.stdout).toContain("ref=main level=b");
+    await expect(runJob({ workflowFile: file, job: "show", cwd: ws, event: { name: "workflow_dispatch", inputs: { nope: "x" } } })).rejects.toThrow(/Unexpected inputs provided: \["nope"\]/);
+    await expect(runJob({ workflowFile: file, job: "show", cwd: ws, event: { name: "workflow_dispatch", inputs: { level: "c" } } })).rejects.toThrow(/not in the list of allowed values/);
+  });
+
+  test("a fork's pull request gets no secrets (repository or environment) unless exposeSecretsToForks", async () => {
+    const file = wf(`on: pull_request
+jobs:
+  show:
+    runs-on: ubuntu-24.04
+    environment: review
+    steps:
+      - env:
+          A: \${{ secrets.A }}
+          B: \${{ secrets.B }}
+          HEAD: \${{ github.event.pull_request.head.repo.full_name }}
+        run: echo "[$A][$B] $HEAD"
+`);
+    const opts = { workflowFile: file, job: "show", cwd: ws, secrets: { A: "a-secret" }, environments: { review: { secrets: { B: "b-secret" } } } };
+    const fork = await runJob({ ...opts, event: { name: "pull_request", fork: true } });
+    expect(fork.steps[0]?.stdout).toBe("[][] fork-owner/app\n");
+    const exposed = await runJob({ ...opts, event: { name: "pull_request", fork: true }, exposeSecretsToForks: true });
+    expect(exposed.steps[0]?.stdout).toBe("[***][***] fork-owner/app\n");
+    const same = await runJob({ ...opts, event: { name: "pull_request" } });
+    expect(same.steps[0]?.stdout).toBe("[***][***] shipyard-test/app\n");
+  });
+});
+
 describe("runWorkflow", () => {
   test("runs jobs in needs order, passes outputs, skips dependents of failed jobs unless always()", async () => {
     const file = wf(`
@@ -705,6 +793,32 @@ jobs:
     expect(clever.calls().map((c) => c.exitCode)).toEqual([1, 0, 1, 1, 1, 1, 0, 1]);
     expect(clever.calls()[4]?.env).toEqual({ CLEVER_TOKEN: false, CLEVER_SECRET: true });
     rmSync(path.join(ws, ".clever.json"));
+  });
+
+  test("stub account state: create, link by name (must exist, once), env set, domain add, deploy, delete --yes", async () => {
+    const clever = createCleverStub(path.join(root, "stub-cloud"));
+    const dir = path.join(root, "cloud-ws");
+    git(root, "clone", "-q", ws, dir);
+    const run = (args: string[]) => spawnSync(path.join(clever.binDir, "clever"), args, { cwd: dir, env: { PATH: process.env.PATH ?? "", CLEVER_TOKEN: "t", CLEVER_SECRET: "s" }, encoding: "utf8" });
+    expect(run(["link", "app-pr-1", "--alias", "x"]).stderr).toContain("Application app-pr-1 not found");
+    expect(run(["create", "--type", "node", "app-pr-1", "--alias", "x"]).status).toBe(0);
+    expect(run(["domain", "add", "app-pr-1.cleverapps.io", "--alias", "x"]).status).toBe(0);
+    expect(run(["env", "set", "--alias", "x", "--", "A", "1"]).status).toBe(0);
+    expect(run(["deploy", "--alias", "x"]).status).toBe(0);
+    expect(run(["delete", "--alias", "x"]).stderr).toContain("without --yes");
+    rmSync(path.join(dir, ".clever.json"));
+    expect(run(["link", "app-pr-1", "--alias", "x"]).status).toBe(0);
+    expect(run(["delete", "--alias", "x", "--yes"]).status).toBe(0);
+    expect(clever.cloud().apps).toEqual([
+      expect.objectContaining({ name: "app-pr-1", type: "node", region: "par", deleted: true, env: { A: "1" }, domains: ["app-pr-1.cleverapps.io"], deployments: [git(dir, "rev-parse", "HEAD")] }),
+    ]);
+    rmSync(path.join(dir, ".clever.json"));
+    expect(run(["link", "app-pr-1", "--alias", "x"]).stderr).toContain("not found"); // deleted
+    run(["create", "--type", "node", "twin", "--alias", "t1"]);
+    run(["create", "--type", "node", "twin", "--alias", "t2"]);
+    rmSync(path.join(dir, ".clever.json"));
+    expect(run(["link", "twin"]).stderr).toContain("Several applications are named twin");
+    for (const call of clever.calls()) await assertCleverFlagsExist(call.argv);
   });
 
   test("assertCleverFlagsExist against the real clever-tools help", async () => {

@@ -11,6 +11,12 @@
 // is routed to the stub (recorded with via: 'npx', the package spec and whether --yes was given); any other npx call
 // goes to the real npx found further down PATH.
 //
+// The stand-in also keeps the state a real account would have, in binDir/cloud.json (see cloud()): the apps that
+// `create` made (by name, with their type, org, region), `delete` removed, the variables `env set` saved, the
+// domains `domain add` attached and the commits `deploy` pushed, per app id. An app linked by id that the stand-in
+// never created is taken as existing (the user made it in the console); one linked BY NAME must exist in that state,
+// and a name two apps share is ambiguous (the real CLI resolves a name only "if unambiguous").
+//
 // Credentials: recorded as booleans only, never the values. An EMPTY CLEVER_TOKEN counts as missing (that is what a
 // missing GitHub secret turns into: `CLEVER_TOKEN: ${{ secrets.CLEVER_TOKEN }}` -> ''); the real CLI would try the API
 // with it and fail with "You're not logged in".
@@ -31,10 +37,29 @@ export interface CleverCall {
   stderr: string;
 }
 
+export interface CleverApp {
+  app_id: string;
+  name: string;
+  /** Set for apps `create` made; undefined for apps only known by id. */
+  type?: string;
+  org?: string;
+  region?: string;
+  deleted: boolean;
+  env: Record<string, string>;
+  domains: string[];
+  /** Commits pushed by `clever deploy`, oldest first. */
+  deployments: string[];
+}
+export interface CleverCloudState {
+  apps: CleverApp[];
+}
+
 export interface CleverStub {
   binDir: string;
   logFile: string;
   calls(): CleverCall[];
+  /** What the account holds after the calls so far (see the header). */
+  cloud(): CleverCloudState;
   /** The `.clever.json` the stub would read from `cwd` (walking up), or undefined. */
   linkedApps(cwd: string): Array<Record<string, string>> | undefined;
 }
@@ -87,6 +112,15 @@ export const STUB_COMMAND_OPTIONS: Record<string, Opt[]> = {
     { names: ["--app"], value: true },
     { names: ["-F", "--format"], value: true, choices: ["human", "json", "shell"] },
   ],
+  delete: [
+    { names: ["-a", "--alias"], value: true },
+    { names: ["--app"], value: true },
+    { names: ["-y", "--yes"] },
+  ],
+  "domain add": [
+    { names: ["-a", "--alias"], value: true },
+    { names: ["--app"], value: true },
+  ],
   create: [
     { names: ["-t", "--type"], value: true },
     { names: ["-a", "--alias"], value: true },
@@ -105,6 +139,22 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 const LOG = process.env.__CLEVER_STUB_LOG || __dirname + '/calls.jsonl';
+const CLOUD = __dirname + '/cloud.json';
+function loadCloud() { try { return JSON.parse(fs.readFileSync(CLOUD, 'utf8')); } catch { return { apps: [] }; } }
+function saveCloud(c) { fs.writeFileSync(CLOUD, JSON.stringify(c, null, 2)); }
+function cloudApp(c, id, name) {
+  let app = c.apps.find((a) => a.app_id === id && !a.deleted);
+  if (!app) { app = { app_id: id, name: name || id, deleted: false, env: {}, domains: [], deployments: [] }; c.apps.push(app); }
+  return app;
+}
+// An app given by name (link <name>, --app <name>): must exist, once.
+function byName(c, name) {
+  const found = c.apps.filter((a) => !a.deleted && a.name === name);
+  if (found.length === 0) throw new Error('Application ' + name + ' not found (stub: no app of that name was created)');
+  if (found.length > 1) throw new Error('Several applications are named ' + name + ': use the application ID');
+  return found[0];
+}
+const isAppId = (s) => /^app_[0-9a-f-]+$/i.test(s);
 const TABLE = JSON.parse(fs.readFileSync(__dirname + '/options.json', 'utf8'));
 const NO_AUTH = new Set(['help', 'version', 'diag', 'login', 'logout', 'unlink', 'applications', 'make-default', 'features']);
 
@@ -145,7 +195,7 @@ function findApp(conf, alias) {
   throw new Error('Several applications are linked. You can specify one with the "--alias" option. Run "clever applications" to list linked applications. Available aliases: ' + apps.map((a) => a.alias).join(', '));
 }
 const slugify = (s) => String(s).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
-function fakeId(name) { let h = 0; for (const c of name) h = (h * 31 + c.charCodeAt(0)) >>> 0; const hex = h.toString(16).padStart(8, '0'); return 'app_' + hex + '-0000-4000-8000-' + hex.padEnd(12, '0'); }
+function fakeId(name) { let h = 0; for (const c of name + ':' + loadCloud().apps.length) h = (h * 31 + c.charCodeAt(0)) >>> 0; const hex = h.toString(16).padStart(8, '0'); return 'app_' + hex + '-0000-4000-8000-' + hex.padEnd(12, '0'); }
 function appEntry(idOrName, org) {
   const isId = /^app_[0-9a-f-]+$/i.test(idOrName);
   const id = isId ? idOrName : fakeId(idOrName);
@@ -231,7 +281,11 @@ function main(argv) {
     if (cmd === 'link') {
       if (!need(1, ['app-id|app-name'])) return 1;
       if (!hasCreds()) return notLoggedIn();
-      const entry = addLinked(appEntry(positionals[0], values.owner), values.alias);
+      const c = loadCloud();
+      const target = isAppId(positionals[0]) ? cloudApp(c, positionals[0]) : byName(c, positionals[0]);
+      if (values.owner && target.org && values.owner !== target.org) throw new Error('Application ' + positionals[0] + ' not found in organisation ' + values.owner);
+      saveCloud(c);
+      const entry = addLinked(Object.assign(appEntry(target.app_id, values.owner || target.org), { name: target.name }), values.alias);
       print('✓ Application ' + entry.app_id + ' has been successfully linked to local alias ' + entry.alias + '!');
       return 0;
     }
@@ -239,7 +293,11 @@ function main(argv) {
       if (!values.type) return fail('type: missing value');
       if (!hasCreds()) return notLoggedIn();
       const name = positionals[0] || path.basename(process.cwd());
-      const entry = addLinked(appEntry(name, values.owner), values.alias);
+      const id = fakeId(name);
+      const entry = addLinked(Object.assign(appEntry(id, values.owner), { name }), values.alias);
+      const c = loadCloud();
+      Object.assign(cloudApp(c, id, name), { type: values.type, org: values.owner, region: values.region || 'par' });
+      saveCloud(c);
       print('✓ Application ' + name + ' has been successfully created!');
       return 0;
     }
@@ -254,6 +312,9 @@ function main(argv) {
       const ref = values.tag || values.branch || 'HEAD';
       const commit = gitIn(process.cwd(), ['rev-parse', ref]);
       if (commit == null) return fail('[ERROR] ' + (values.tag ? 'Tag ' + values.tag + " doesn't exist locally" : 'Cannot resolve ' + ref));
+      const c = loadCloud();
+      cloudApp(c, app.app_id, app.name).deployments.push(commit);
+      saveCloud(c);
       print('🚀 Deploying ' + app.name + '\n   Application ID  ' + app.app_id + '\n   Local commit    ' + commit + ' [will be deployed]\n(stub: nothing was pushed)');
       return 0;
     }
@@ -263,9 +324,31 @@ function main(argv) {
         if (!need(2, ['variable-name', 'variable-value'])) return 1;
         if (!/^[a-zA-Z0-9-_.]+$/.test(positionals[0])) throw new Error('Environment variable name ' + positionals[0] + ' is invalid');
       }
-      if (values.app == null) findApp(loadConf(), values.alias);
+      const c = loadCloud();
+      const target = values.app != null ? (isAppId(values.app) ? cloudApp(c, values.app) : byName(c, values.app)) : cloudApp(c, findApp(loadConf(), values.alias).app_id);
       if (!hasCreds()) return notLoggedIn();
-      if (cmd === 'env set') print('Your environment variable has been successfully saved');
+      if (cmd === 'env set') { target.env[positionals[0]] = positionals[1]; saveCloud(c); print('Your environment variable has been successfully saved'); }
+      return 0;
+    }
+    if (cmd === 'delete' || cmd === 'domain add') {
+      if (values.app != null && values.alias != null) throw new Error('Only one of the ' + '\x60--app\x60' + ' or ' + '\x60--alias\x60' + ' options can be set at a time');
+      if (cmd === 'domain add' && !need(1, ['fqdn'])) return 1;
+      const c = loadCloud();
+      const target = values.app != null ? (isAppId(values.app) ? cloudApp(c, values.app) : byName(c, values.app)) : cloudApp(c, findApp(loadConf(), values.alias).app_id);
+      if (!hasCreds()) return notLoggedIn();
+      if (cmd === 'delete') {
+        // The real CLI asks "Type the name of the application to confirm" without --yes: a CI job has no terminal.
+        if (!values.yes) return fail('[ERROR] stub: delete without --yes waits for a confirmation no CI job can type');
+        target.deleted = true;
+        saveCloud(c);
+        print('✓ The application has been successfully deleted!');
+        return 0;
+      }
+      const fqdn = positionals[0];
+      if (c.apps.some((a) => !a.deleted && a.domains.includes(fqdn))) throw new Error('The domain ' + fqdn + ' is already used by another application');
+      target.domains.push(fqdn);
+      saveCloud(c);
+      print('✓ Your domain has been successfully saved');
       return 0;
     }
     if (!NO_AUTH.has(cmd.split(' ')[0]) && !hasCreds()) return notLoggedIn();
@@ -355,6 +438,10 @@ export function createCleverStub(dir: string): CleverStub {
         .split("\n")
         .filter((l) => l.trim() !== "")
         .map((l) => JSON.parse(l) as CleverCall);
+    },
+    cloud() {
+      const file = path.join(binDir, "cloud.json");
+      return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as CleverCloudState) : { apps: [] };
     },
     linkedApps(cwd: string) {
       let current = path.resolve(cwd);

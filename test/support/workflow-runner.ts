@@ -16,6 +16,14 @@
 // - Secret values are masked as *** in captured stdout/stderr, and job outputs containing a secret are dropped.
 // - Expressions: loose equality (type mismatch -> numbers), case-insensitive string comparison, `&&`/`||` return an
 //   operand, missing properties are null, a missing secret/var is ''.
+// - Environments (`jobs.<id>.environment`, a name or {name, url}): once the job's `if` passed (the job `if` sees only
+//   repository-level vars), the environment's variables and secrets (opts.environments) override the repository's of
+//   the same name for the rest of the job. The url is evaluated after the steps (it may use steps.*.outputs).
+// - Pull requests from forks (event.fork): secrets are withheld (only GITHUB_TOKEN is left) unless
+//   opts.exposeSecretsToForks, which emulates a misconfigured trigger to prove a workflow's own guards.
+// - release (event.tag): GITHUB_REF is refs/tags/<tag>, GITHUB_SHA the tag's commit. workflow_dispatch
+//   (event.inputs): undeclared inputs and missing required ones are refused like GitHub's API does; declared
+//   defaults fill the rest; `inputs` and github.event.inputs hold them.
 import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import {
@@ -875,6 +883,9 @@ const CTX = {
   jobMisc: ["github", "needs", "strategy", "matrix", "vars", "inputs"],
   jobOutputs: ["github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "secrets", "steps", "inputs"],
   stepIf: ["github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps", "inputs"],
+  // GitHub documents github, inputs, vars, needs, strategy, matrix, job, runner, env; its own example (and GitHub
+  // itself) also allows steps (github/docs#32603).
+  environmentUrl: ["github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "steps", "inputs"],
   step: ["github", "needs", "strategy", "matrix", "job", "runner", "env", "vars", "secrets", "steps", "inputs"],
 } as const;
 const FN = {
@@ -937,7 +948,10 @@ export function loadWorkflow(workflowFile: string): Workflow {
     check(`jobs.${id}.runs-on`, job["runs-on"], CTX.jobRunsOn, FN.none);
     check(`jobs.${id}.defaults`, job.defaults, CTX.jobDefaults, FN.none);
     check(`jobs.${id}.strategy`, job.strategy, CTX.jobStrategy, FN.none);
-    check(`jobs.${id}.environment`, job.environment, CTX.jobMisc, FN.none);
+    if (isDict(job.environment)) {
+      check(`jobs.${id}.environment.name`, job.environment.name, CTX.jobMisc, FN.none);
+      check(`jobs.${id}.environment.url`, job.environment.url, CTX.environmentUrl, FN.none);
+    } else check(`jobs.${id}.environment`, job.environment, CTX.jobMisc, FN.none);
     check(`jobs.${id}.timeout-minutes`, job["timeout-minutes"], CTX.jobMisc, FN.none);
     check(`jobs.${id}.continue-on-error`, job["continue-on-error"], CTX.jobMisc, FN.none);
     check(`jobs.${id}.outputs`, job.outputs, CTX.jobOutputs, FN.step);
@@ -1014,6 +1028,12 @@ export interface EventSpec {
   headRef?: string;
   /** pull_request activity type (default 'opened'). */
   action?: string;
+  /** release: the release's tag (default 'v1.0.0'); its commit is `sha` or the workspace's HEAD. */
+  tag?: string;
+  /** workflow_dispatch: the inputs given (checked against the declared ones, declared defaults fill the rest). */
+  inputs?: Record<string, string>;
+  /** pull_request: opened from a fork (head repository `fork-owner/<name>`). */
+  fork?: boolean;
   /** Merged (deeply) into the generated github.event payload. */
   payload?: Dict;
   /** Files changed by the push/PR, for `paths` filters (when absent, path filters are taken as matching). */
@@ -1091,6 +1111,13 @@ export function isTriggered(wf: Workflow, event: EventSpec): { triggered: boolea
       if (!ok) return { triggered: false, reason: `push to ${info.ref} does not match the branch/tag filters` };
     }
     if (!isTag && !pathsAllow(event.changedFiles, cfg)) return { triggered: false, reason: "no changed file matches the paths filters" };
+  } else if (event.name === "release") {
+    if (cfg.types !== undefined) {
+      const types = (Array.isArray(cfg.types) ? cfg.types : [cfg.types]).map(String);
+      if (!types.includes(info.action)) return { triggered: false, reason: `release '${info.action}' is not in types ${types.join(", ")}` };
+    }
+  } else if (event.name === "workflow_dispatch") {
+    dispatchInputs(cfg, event.inputs);
   } else if (event.name === "pull_request" || event.name === "pull_request_target") {
     const types = cfg.types === undefined ? ["opened", "synchronize", "reopened"] : (Array.isArray(cfg.types) ? cfg.types : [cfg.types]).map(String);
     if (!types.includes(info.action)) return { triggered: false, reason: `pull_request '${info.action}' is not in types ${types.join(", ")}` };
@@ -1104,12 +1131,38 @@ export function isTriggered(wf: Workflow, event: EventSpec): { triggered: boolea
 
 function eventInfo(event: EventSpec) {
   const isPr = event.name === "pull_request" || event.name === "pull_request_target";
+  const isRelease = event.name === "release";
   const number = Number((event.payload?.number as number | undefined) ?? 1);
   const baseRef = event.baseRef ?? "main";
   const headRef = event.headRef ?? "feature";
-  let ref = event.ref ?? (isPr ? (event.name === "pull_request" ? `refs/pull/${number}/merge` : `refs/heads/${baseRef}`) : "refs/heads/main");
+  const tag = event.tag ?? "v1.0.0";
+  let ref =
+    event.ref ??
+    (isPr ? (event.name === "pull_request" ? `refs/pull/${number}/merge` : `refs/heads/${baseRef}`) : isRelease ? `refs/tags/${tag}` : "refs/heads/main");
   if (!ref.startsWith("refs/")) ref = `refs/heads/${ref}`;
-  return { isPr, number, baseRef, headRef, ref, action: event.action ?? (isPr ? "opened" : "") };
+  return { isPr, isRelease, tag, number, baseRef, headRef, ref, action: event.action ?? (isPr ? "opened" : isRelease ? "published" : "") };
+}
+
+/** The inputs of a workflow_dispatch run, as GitHub computes them: given ones must be declared (else HTTP 422
+ *  "Unexpected inputs provided"), required ones given, choices respected; declared defaults fill the rest. */
+function dispatchInputs(cfg: Dict, given: Record<string, string> | undefined): Record<string, string> {
+  const declared = isDict(cfg.inputs) ? (cfg.inputs as Record<string, Dict>) : {};
+  const out: Record<string, string> = {};
+  const unexpected = Object.keys(given ?? {}).filter((k) => !Object.hasOwn(declared, k));
+  if (unexpected.length > 0) throw new WorkflowError(`workflow_dispatch: Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = given?.[name] ?? (spec?.default !== undefined ? String(spec.default) : undefined);
+    if (value === undefined || (value === "" && spec?.required === true)) {
+      if (spec?.required === true) throw new WorkflowError(`workflow_dispatch: Required input '${name}' not provided`);
+      out[name] = spec?.type === "boolean" ? "false" : "";
+      continue;
+    }
+    if (spec?.type === "choice" && Array.isArray(spec.options) && !spec.options.map(String).includes(value)) {
+      throw new WorkflowError(`workflow_dispatch: Provided value '${value}' for input '${name}' not in the list of allowed values`);
+    }
+    out[name] = value;
+  }
+  return out;
 }
 
 function deepMerge(a: Dict, b: Dict): Dict {
@@ -1169,6 +1222,8 @@ export interface JobResult {
   outputs: Record<string, string>;
   /** Content written to GITHUB_STEP_SUMMARY. */
   summary: string;
+  /** The GitHub environment the job ran in (evaluated name, and url when declared). */
+  environment?: { name: string; url?: string };
   matrix?: Dict;
   /** For a matrix job run without `matrix`: one result per combination (top-level fields are the first failed, else
    *  the first combination's; status is failure if any failed). */
@@ -1203,6 +1258,12 @@ export interface RunJobOptions {
   stepTimeoutMs?: number;
   /** Keep the RUNNER_TEMP folder (for debugging). */
   keepTemp?: boolean;
+  /** GitHub environments: their variables and secrets override the repository's in a job that names them. A job
+   *  naming an environment not listed here gets none (GitHub creates an empty environment on first use). */
+  environments?: Record<string, { vars?: Record<string, string>; secrets?: Record<string, string> }>;
+  /** Give the secrets to a fork's pull request anyway (what pull_request_target would do): for proving that a
+   *  workflow's own conditions keep them away from fork code. Default false: withheld, as GitHub does. */
+  exposeSecretsToForks?: boolean;
 }
 
 const SATISFIED_ACTIONS = ["actions/checkout", "actions/setup-node", "actions/cache"];
@@ -1223,6 +1284,8 @@ interface RunContext {
   secrets: Dict;
   vars: Dict;
   eventPayload: Dict;
+  /** A fork's pull request: GitHub gives it no secrets (GITHUB_TOKEN aside). */
+  secretsWithheld: boolean;
 }
 
 function makeRunContext(wf: Workflow, opts: RunJobOptions): RunContext {
@@ -1242,6 +1305,8 @@ function makeRunContext(wf: Workflow, opts: RunJobOptions): RunContext {
     html_url: `https://github.com/${repository}`,
     clone_url: `https://github.com/${repository}.git`,
   };
+  const forkRepo = { ...repoObj, full_name: `fork-owner/${repoName}`, owner: { login: "fork-owner" }, fork: true, html_url: `https://github.com/fork-owner/${repoName}`, clone_url: `https://github.com/fork-owner/${repoName}.git` };
+  const isFork = info.isPr && event.fork === true;
   let payload: Dict;
   if (info.isPr) {
     payload = {
@@ -1252,7 +1317,7 @@ function makeRunContext(wf: Workflow, opts: RunJobOptions): RunContext {
         title: "Test pull request",
         draft: false,
         merged: false,
-        head: { ref: info.headRef, sha, repo: repoObj, label: `${owner}:${info.headRef}` },
+        head: { ref: info.headRef, sha, repo: isFork ? forkRepo : repoObj, label: `${isFork ? "fork-owner" : owner}:${info.headRef}` },
         base: { ref: info.baseRef, sha: "0000000000000000000000000000000000000001", repo: repoObj, label: `${owner}:${info.baseRef}` },
         user: { login: actor },
       },
@@ -1273,6 +1338,23 @@ function makeRunContext(wf: Workflow, opts: RunJobOptions): RunContext {
       repository: repoObj,
       sender: { login: actor },
     };
+  } else if (info.isRelease) {
+    payload = {
+      action: info.action,
+      release: {
+        tag_name: info.tag,
+        name: info.tag,
+        target_commitish: "main",
+        draft: false,
+        prerelease: false,
+        html_url: `https://github.com/${repository}/releases/tag/${info.tag}`,
+        author: { login: actor },
+      },
+      repository: repoObj,
+      sender: { login: actor },
+    };
+  } else if (event.name === "workflow_dispatch") {
+    payload = { ref: info.ref, inputs: dispatchInputs(wf.on.workflow_dispatch ?? {}, event.inputs), repository: repoObj, sender: { login: actor }, workflow: wf.file };
   } else payload = { repository: repoObj, sender: { login: actor }, inputs: {} };
   if (event.payload) payload = deepMerge(payload, event.payload);
   const refName = info.ref.replace(/^refs\/(heads|tags|pull)\//, "");
@@ -1314,11 +1396,12 @@ function makeRunContext(wf: Workflow, opts: RunJobOptions): RunContext {
   };
   github.event = payload;
   // A missing secret/var reads as '' (see getProp).
-  const secrets: Dict = { GITHUB_TOKEN: github.token as string, ...(opts.secrets ?? {}) };
+  const withheld = isFork && opts.exposeSecretsToForks !== true;
+  const secrets: Dict = { GITHUB_TOKEN: github.token as string, ...(withheld ? {} : (opts.secrets ?? {})) };
   const vars: Dict = { ...(opts.vars ?? {}) };
   missingIsEmpty.add(secrets);
   missingIsEmpty.add(vars);
-  return { wf, opts, github, secrets, vars, eventPayload: payload };
+  return { wf, opts, github, secrets, vars, eventPayload: payload, secretsWithheld: withheld };
 }
 
 function expandMatrix(raw: unknown, evalOpts: EvalOptions): Dict[] {
@@ -1569,6 +1652,7 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
   const runnerCtx = { os: "Linux", arch: "X64", name: "GitHub Actions 1", temp: runnerTemp, tool_cache: path.join(runnerTemp, "_tool"), debug: "", environment: "github-hosted" };
   const github: Dict = { ...rc.github, job: jobId };
   const base = { github, secrets: rc.secrets, vars: rc.vars, inputs: isDict(rc.eventPayload.inputs) ? rc.eventPayload.inputs : {}, needs: needsCtx, matrix, strategy: strategyCtx };
+  let envSecrets: Record<string, string> = {};
   const jobCtx: Dict = { status: "success", container: { network: "" }, services: {} };
   const result = emptyResult(jobId, Object.keys(matrix).length > 0 ? { matrix } : {});
   const groups = new Set<number>();
@@ -1588,6 +1672,21 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
     if (job.uses !== undefined) throw new WorkflowError(`jobs.${jobId}: reusable workflows (uses: ${String(job.uses)}) are not supported by the local runner`);
     if (job.container !== undefined || job.services !== undefined) {
       throw new WorkflowError(`jobs.${jobId}: 'container'/'services' are not supported by the local runner`);
+    }
+    if (job.environment !== undefined) {
+      const decl = isDict(job.environment) ? job.environment : { name: job.environment };
+      const name = templateToString(decl.name, { contexts: base, allowedContexts: CTX.jobMisc });
+      if (name === "") throw new WorkflowError(`jobs.${jobId}.environment: the name evaluated to ''`);
+      result.environment = { name };
+      // Environment names are case-insensitive on GitHub.
+      const found = Object.entries(opts.environments ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+      envSecrets = rc.secretsWithheld ? {} : { ...(found?.secrets ?? {}) };
+      const vars: Dict = { ...rc.vars, ...(found?.vars ?? {}) };
+      const secrets: Dict = { ...rc.secrets, ...envSecrets };
+      missingIsEmpty.add(vars);
+      missingIsEmpty.add(secrets);
+      base.vars = vars;
+      base.secrets = secrets;
     }
     const runsOn = evaluateTemplate(job["runs-on"], { contexts: base, allowedContexts: CTX.jobRunsOn });
     const labels = (Array.isArray(runsOn) ? runsOn : [runsOn]).map(toStr);
@@ -1616,7 +1715,7 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
 
     const stepsCtx: Dict = {};
     const pathAdds: string[] = [];
-    const masks = Object.values(opts.secrets ?? {}).filter((s) => s.length > 0);
+    const masks = [...Object.values(opts.secrets ?? {}), ...Object.values(envSecrets)].filter((s) => s.length > 0);
     const replacements = new Map(Object.entries(opts.replaceSteps ?? {}));
     const usedReplacements = new Set<string>();
     const eventPath = path.join(runnerTemp, "_github_workflow", "event.json");
@@ -1872,6 +1971,10 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
           result.annotations.push({ level: "error", message: `Error evaluating job output '${k}': ${(e as Error).message}`, properties: {} });
         }
       }
+    }
+    if (result.environment && isDict(job.environment) && job.environment.url !== undefined) {
+      const urlCtx = { ...base, job: jobCtx, runner: runnerCtx, steps: stepsCtx, env: envCtxOf(globalEnv) };
+      result.environment.url = templateToString(job.environment.url, { contexts: urlCtx, allowedContexts: CTX.environmentUrl, workspace: opts.cwd });
     }
     result.summary = summaryParts.join("");
     return result;

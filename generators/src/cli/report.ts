@@ -1,13 +1,13 @@
 import type { AddResult } from "../commands/add.js";
 import type { CreateResult } from "../commands/create.js";
 import type { DoctorResult } from "../commands/doctor.js";
-import type { UpdateResult } from "../commands/update.js";
-import type { UpgradeResult } from "../commands/upgrade.js";
-import type { UseResult } from "../commands/use.js";
-import type { ChangeSet } from "../state/apply.js";
 import type { RemoveResult } from "../commands/remove.js";
 import type { RenameResult } from "../commands/rename.js";
 import type { SetResult } from "../commands/set.js";
+import type { UpdateResult } from "../commands/update.js";
+import type { UpgradeResult } from "../commands/upgrade.js";
+import type { UseResult } from "../commands/use.js";
+import type { ChangeEntry, ChangeSet } from "../state/apply.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
 /** `1 file`, `2 files`, `0 files`. */
@@ -17,9 +17,54 @@ export const count = (n: number, singular: string, plural = `${singular}s`): str
  * How results look to a person (or, with --json, to a script). Commands compute; this file only prints.
  *
  * Every command that changes files (add, create, update, use, upgrade) gives a ChangeSet, and `--json` prints it
- * in one schema: `{ command, dryRun, written, changes: [{ path, unit?, kind?, outcome, conflicts? }], counts, ... }`
- * followed by what is particular to the command (the new unit's name and answers, the versions of an upgrade, …).
+ * in one schema, CHANGE_SET_SCHEMA: `{ command, dryRun, written, changes: [{ path, unit?, kind?, outcome,
+ * conflicts? }], counts, ... }` followed by what is particular to the command (the new unit's name and answers, the
+ * versions of an upgrade, …).
  */
+export const OUTCOMES = ["created", "updated", "merged", "conflict", "unresolved", "customized", "deleted", "restored", "removed", "unchanged", "copied"] as const;
+
+/**
+ * The `--json` output of add, create, update, use and upgrade, with or without --dry-run, as a JSON Schema (draft
+ * 2020-12): the one definition of it, which the tests validate every command's output against. Plain data, so the
+ * printer pays nothing for it.
+ */
+export const CHANGE_SET_SCHEMA = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  title: "Shipyard change set (--json of add, create, update, use, upgrade)",
+  type: "object",
+  required: ["command", "dryRun", "written", "changes", "counts"],
+  properties: {
+    command: { enum: ["add", "create", "update", "use", "upgrade"] },
+    /** --dry-run or --check: the same change set, not written. */
+    dryRun: { type: "boolean" },
+    written: { type: "boolean" },
+    /** Every file the command considered (a unit's files, copies of generators/ and templates/), with its outcome. */
+    changes: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["path", "outcome"],
+        additionalProperties: false,
+        properties: {
+          path: { type: "string", minLength: 1 },
+          /** The unit (package, or `_monorepo`) it belongs to; absent for copies. */
+          unit: { type: "string", minLength: 1 },
+          /** The file's kind in its template; absent for copies. */
+          kind: { enum: ["owned", "merged", "seed"] },
+          outcome: { enum: OUTCOMES },
+          conflicts: { type: "integer", minimum: 1 },
+        },
+      },
+    },
+    /** How many entries of `changes` have each outcome (outcomes with none are left out). */
+    counts: { type: "object", propertyNames: { enum: OUTCOMES }, additionalProperties: { type: "integer", minimum: 1 } },
+  },
+  /** A dry run writes nothing: not a dry run, or nothing written. */
+  anyOf: [{ properties: { dryRun: { const: false } } }, { properties: { written: { const: false } } }],
+  /** What is particular to the command follows: its own keys, never one of the above. */
+  additionalProperties: true,
+} as const;
+
 export function printJson(result: ChangeSet, details: Record<string, unknown>): void {
   const { command, dryRun, written, changes, counts } = result;
   process.stdout.write(`${JSON.stringify({ command, dryRun, written, changes, counts, ...details }, null, 2)}\n`);
@@ -78,6 +123,9 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   }
 }
 
+/** A managed file's entry (a unit's, with its kind), as opposed to a copy of generators/ or templates/. */
+const isFileOutcome = (change: ChangeEntry): change is FileOutcome => change.unit !== undefined && change.kind !== undefined;
+
 /** One line per managed file (seed files only when something happened to them). */
 function printOutcomes(files: FileOutcome[]): void {
   const shown = files.filter((file) => file.kind !== "seed" || file.outcome !== "unchanged");
@@ -98,7 +146,7 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
   process.stdout.write(`  generators/: ${count(copied.generators, "file")} changed; templates/: ${count(copied.templates, "file")} changed; ${copied.removed} removed\n`);
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
-  printOutcomes(result.changes);
+  printOutcomes(result.changes.filter(isFileOutcome));
   const summary = `${count(result.pending.length, "file")} to change, ${count(result.conflicts.length, "conflict")}`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);

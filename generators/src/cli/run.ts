@@ -1,6 +1,4 @@
-import { type ErrorCode, ShipyardError } from "../errors.js";
-
-const EXIT_2 = new Set<ErrorCode>(["USAGE", "OUTSIDE_REPO", "BROKEN_STATE"]);
+import { exitCodeOf, ShipyardError } from "../errors.js";
 
 /**
  * Runs a CLI's main function and turns the outcome into an exit code. A ShipyardError is a message for the user
@@ -23,7 +21,7 @@ export async function runCli(name: string, main: () => Promise<number | undefine
       process.stderr.write(`${name}: error: ${error.message}\n`);
       if (error.hint) process.stderr.write(`  ${error.hint}\n`);
       // Bad input (a flag, hostile or broken state) is exit 2, as for a usage error; a failed operation is 1.
-      process.exitCode = EXIT_2.has(error.code) ? 2 : 1;
+      process.exitCode = exitCodeOf(error.code);
     } else if ((error as { name?: string }).name === "ExitPromptError") {
       process.stderr.write(`${name}: cancelled, nothing was written.\n`);
       process.exitCode = 130;

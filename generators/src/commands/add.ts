@@ -1,10 +1,11 @@
 import { type Answers, type RawAnswers, resolveAnswers } from "../engine/answers.js";
-import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
 import { checkNewPackageName } from "../engine/names.js";
+import { type PlannedFile, renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate } from "../engine/template.js";
 import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
+import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
 import { readConfig, readUnits, unitExists, unitWrites } from "../state/store.js";
 import { generatorVersion, openRepository, repoTemplatesDir } from "../workspace.js";
@@ -59,7 +60,7 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
   checkNewPackageName(tree, name);
-  checkReferences(template, name, answers, readUnits(tree));
+  checkReferences(template, name, answers, readUnits(tree), templateLoader(templatesDir));
   const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
   const origin = `templates/${options.kind}/template.json`;
   const taken = files.filter((file) => tree.exists(file.path, origin));

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
 import { renderString, renderTemplate } from "../engine/render.js";
-import { loadTemplate, type Template } from "../engine/template.js";
+import { loadTemplate, readManifest, type Template } from "../engine/template.js";
 import { acquireLock } from "../engine/lock.js";
 import { Tree } from "../engine/tree.js";
 import { distributionFiles, type Part } from "../distribution.js";
@@ -11,7 +11,7 @@ import { type GitOutcome, initialCommit } from "../git.js";
 import { type InstallResult, npmInstall, startedFrom } from "../install.js";
 import { shippedMigrationIds } from "../migrations/index.js";
 import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/apply.js";
-import { configWrite, unitWrites } from "../state/store.js";
+import { configWrite, ROOT_UNIT, unitWrites } from "../state/store.js";
 import { bundledTemplatesDir, generatorDir, generatorVersion } from "../workspace.js";
 import { planAdd } from "./add.js";
 import { holdForTests } from "./create/hold.js";
@@ -73,10 +73,15 @@ export interface CreateResult extends ChangeSet {
 }
 
 /** The id of the root files' unit in .shipyard/units: npm names cannot start with `_`, so no package can take it. */
-export const MONOREPO_UNIT = "_monorepo";
+export const MONOREPO_UNIT = ROOT_UNIT;
 export const MONOREPO_TEMPLATE = "monorepo";
 export const DEFAULT_DIR = "my-platform";
-export const DEFAULT_SERVICE = "api";
+
+/** The package a new repository starts with, as the root template's manifest says (`firstPackage`). */
+function firstPackageOf(templatesDir: string): { kind: string; name: string; answers: RawAnswers } | undefined {
+  const first = readManifest(templatesDir, MONOREPO_TEMPLATE).firstPackage;
+  return first && { kind: first.template, name: first.name, answers: first.answers ?? {} };
+}
 
 /** `My Platform` -> `my-platform`: a valid npm name (and scope) from a directory name. */
 export function nameFromDirectory(path: string): string {
@@ -101,7 +106,10 @@ interface Resolved {
 async function resolveInput(options: CreateOptions, templatesDir: string): Promise<Resolved> {
   let dir = options.dir?.trim() || undefined;
   let scope = options.scope;
-  let service = options.service;
+  const first = firstPackageOf(templatesDir);
+  // A root template without a first package makes a repository without one, whatever --service says.
+  let service = first ? options.service : false;
+  const defaultService = first?.name ?? "";
   const ask = options.interactive && !options.yes;
   // What was given is checked before any question, so nobody answers questions only to hear a flag was wrong.
   if (dir !== undefined) {
@@ -116,7 +124,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
       { ...(dir === undefined ? {} : { dir }), ...(scope === undefined ? {} : { scope }), ...(service === undefined ? {} : { service }) },
       {
         dir: DEFAULT_DIR,
-        service: DEFAULT_SERVICE,
+        service: defaultService,
         scopeFor: (typed) => nameFromDirectory(join(options.cwd, typed)),
         checkDir: (typed) => void checkTarget(options.cwd, typed, options.force),
       },
@@ -131,7 +139,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
       throw new ShipyardError(
         "MISSING_ANSWER",
         `Missing ${missing.join(", ")}, and there is no terminal to ask.`,
-        `Pass ${missing.length > 1 ? "them" : "it"}, or --yes to take the defaults (directory ${DEFAULT_DIR}, the scope from the directory name, service ${DEFAULT_SERVICE}).`,
+        `Pass ${missing.length > 1 ? "them" : "it"}, or --yes to take the defaults (directory ${DEFAULT_DIR}, the scope from the directory name, service ${defaultService}).`,
       );
     }
   }
@@ -139,12 +147,12 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   if (!options.dryRun) recoverInterruptedCreate(options.cwd, dir);
   const target = checkTarget(options.cwd, dir, options.force);
   const validScope = validateScope(scope ?? nameFromDirectory(target.root));
-  service ??= DEFAULT_SERVICE;
+  service ??= defaultService;
   if (service === false) return { target, scope: validScope, service: undefined };
   const name = validatePackageNameAnswer(service.trim(), validScope, "--service");
-  const template = loadTemplate(templatesDir, "service");
-  // A new repository has no libraries for the service to use yet.
-  let given: RawAnswers = { name, uses: [] };
+  const template = loadTemplate(templatesDir, (first as NonNullable<typeof first>).kind);
+  // The manifest's answers for it (a new repository has no libraries for the service to use yet).
+  let given: RawAnswers = { ...first?.answers, name };
   if (ask) {
     const { askMissing } = await import("../prompts.js");
     given = await askMissing(template.answers, given, validScope);
@@ -213,7 +221,7 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     refuseOverwrites(tree, options.cwd, tree.exists(directory) ? [directory] : []);
   }
   if (resolved.service) {
-    const added = await planAdd(tree, templatesDir, { kind: "service", given: resolved.service.answers, yes: true, interactive: false });
+    const added = await planAdd(tree, templatesDir, { kind: resolved.service.template.kind, given: resolved.service.answers, yes: true, interactive: false });
     service = { name: added.name, directory: added.directory, answers: added.answers };
     changes.push(...added.files.map((file) => ({ path: file.path, unit: added.name, kind: file.kind, outcome: "created" })));
   }

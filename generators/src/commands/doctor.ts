@@ -1,8 +1,9 @@
 import { type CheckResult, checkAppVariables, checkCleverTools, checkContainerEngine, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
+import { loadTemplate, type Template } from "../engine/template.js";
 import { Tree } from "../engine/tree.js";
-import { readUnits } from "../state/store.js";
-import { findRepoRoot } from "../workspace.js";
+import { readUnits, templateOfUnit, type Unit } from "../state/store.js";
+import { findRepoRoot, repoTemplatesDir } from "../workspace.js";
 
 export interface DoctorResult {
   checks: CheckResult[];
@@ -14,7 +15,19 @@ export interface DoctorResult {
 export function doctor(cwd: string, options: { nodeVersion?: string } = {}): DoctorResult {
   const root = findRepoRoot(cwd);
   const tree = new Tree(root);
-  const context = { root, tree, units: readUnits(tree), env: process.env };
+  const templates = new Map<string, Template>();
+  const templateOf = (unit: Unit): Template => {
+    let template = templates.get(unit.template);
+    if (!template) {
+      template = templateOfUnit(unit, loadTemplate, repoTemplatesDir(root));
+      templates.set(unit.template, template);
+    }
+    return template;
+  };
+  const units = readUnits(tree);
+  // A broken manifest is one line naming it, before any check runs (as for a broken record).
+  for (const unit of units) templateOf(unit);
+  const context = { root, tree, units, env: process.env, templateOf };
   const checks = [
     ...checkNode(context),
     checkServiceScripts(context, options.nodeVersion),

@@ -1,10 +1,9 @@
 import { renderString } from "../engine/render.js";
-import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { uncommittedPaths } from "../state/dirty.js";
-import { dependentsOf, deployVariables, findPackage, folderFiles } from "../state/packages.js";
+import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
 import { basePath, readUnits, unitRecordWrite } from "../state/store.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -39,12 +38,13 @@ export function remove(options: RemoveOptions): RemoveResult {
   const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
   const units = readUnits(tree);
   const unit = findPackage(units, options.name);
-  const users = dependentsOf(units, unit.id);
+  const templateOf = templateLoader(repoTemplatesDir(root));
+  const users = dependentsOf(units, unit.id, templateOf);
   if (users.length > 0) {
     const names = users.map((user) => user.id).join(", ");
-    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from their "uses" first (npm run shipyard -- set uses=… --in ${users[0]?.id}).`);
+    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from what they use first (npm run shipyard -- set <answer>=… --in ${users[0]?.id}).`);
   }
-  const template = loadTemplate(repoTemplatesDir(root), unit.template);
+  const template = templateOf(unit);
   const directory = renderString(template.directory, unit.answers);
   const { kept, ignored } = folderFiles(root, directory);
   const managed = Object.keys(unit.files);
@@ -59,7 +59,7 @@ export function remove(options: RemoveOptions): RemoveResult {
     unitRecordWrite(unit.id, unit).path,
     ...managed.filter((path) => unit.files[path] !== "seed").map(basePath).filter((path) => tree.read(path) !== null),
   ];
-  const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(tree, managed), written: false };
+  const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(template, unit.answers), written: false };
   if (options.dryRun) return result;
   const writes: FileWrite[] = [...removed, ...ignored, ...state].map((path) => ({ path, content: null }));
   // The whole folder goes: with --force its uncommitted work was accepted above.

@@ -4,8 +4,9 @@ import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
-import { dependentsOf, deployVariables, findPackage, folderFiles, usesOf } from "../state/packages.js";
-import { basePath, readConfig, readUnits, type Unit, unitRecordWrite } from "../state/store.js";
+import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
+import { renameReferences } from "../state/references.js";
+import { basePath, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { generatorVersion, openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -49,7 +50,7 @@ export function rename(options: RenameOptions): RenameResult {
   const to = validatePackageNameAnswer(options.to, scope, "<new-name>");
   if (to === unit.id) throw new ShipyardError("USAGE", `${unit.id} is already called ${to}.`);
   const templatesDir = repoTemplatesDir(root);
-  const template = loadTemplate(templatesDir, unit.template);
+  const template = templateOfUnit(unit, loadTemplate, templatesDir);
   const answers = { ...unit.answers, name: to };
   const oldDir = renderString(template.directory, unit.answers);
   const newDir = renderString(template.directory, answers);
@@ -82,10 +83,11 @@ export function rename(options: RenameOptions): RenameResult {
 
   // 2. the packages that use it: their recorded answer, and the imports in their sources.
   const oldName = new RegExp(`(["'])@${`${scope}/${unit.id}`.replace(/[.]/g, "\\.")}(?=["'/])`, "g");
-  const users = dependentsOf(units, unit.id).map((user): Unit => ({ ...user, answers: { ...user.answers, uses: usesOf(user.answers).map((id) => (id === unit.id ? to : id)) } }));
+  const templateOf = templateLoader(templatesDir);
+  const users = dependentsOf(units, unit.id, templateOf).map((user): Unit => ({ ...user, answers: renameReferences(templateOf(user), user.answers, unit.id, to) }));
   const importEdits: FileWrite[] = [];
   for (const user of users) {
-    const userDir = renderString(loadTemplate(templatesDir, user.template).directory, user.answers);
+    const userDir = renderString(templateOf(user).directory, user.answers);
     for (const path of folderFiles(root, userDir).kept.filter((file) => SOURCE_FILE.test(file))) {
       const text = disk.read(path) ?? "";
       const edited = text.replace(oldName, `$1@${scope}/${to}`);
@@ -95,11 +97,11 @@ export function rename(options: RenameOptions): RenameResult {
 
   // 3. re-render on top of the move: the renamed unit with its files' new paths, and its users.
   const renamed: Unit = { ...unit, id: to, answers, files: Object.fromEntries(Object.entries(unit.files).map(([path, kind]) => [newPath(path), kind])) };
-  const oldVariables = deployVariables(tree, Object.keys(unit.files));
+  const oldVariables = deployVariables(template, unit.answers);
   applyToTree(tree, [...moves, ...importEdits]);
   const plan = planUpdate(diskPlanInput(tree, { units: [renamed, ...users] }));
   applyToTree(tree, plan.writes);
-  const newVariables = deployVariables(tree, Object.keys(renamed.files));
+  const newVariables = deployVariables(template, answers);
   const result: RenameResult = {
     from: unit.id,
     to,

@@ -4,7 +4,7 @@ import { ShipyardError } from "../errors.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { findPackage } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
-import { readConfig, readUnits, type Unit } from "../state/store.js";
+import { isRootUnit, ROOT_UNIT, readConfig, readUnits, templateOfUnit, type Unit } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -33,8 +33,6 @@ export interface SetResult {
   written: boolean;
 }
 
-/** The root unit: its `node` answer (.nvmrc, the root CI) follows the packages' when they all agree. */
-const ROOT_UNIT = "_monorepo";
 
 function parseAssignment(text: string): { name: string; value: string } {
   const at = text.indexOf("=");
@@ -57,10 +55,10 @@ export function set(options: SetOptions): SetResult {
   const templatesDir = repoTemplatesDir(root);
   const templates = new Map<string, Template>();
   const templateOf = (unit: Unit) => {
-    if (!templates.has(unit.template)) templates.set(unit.template, loadTemplate(templatesDir, unit.template));
+    if (!templates.has(unit.template)) templates.set(unit.template, templateOfUnit(unit, loadTemplate, templatesDir));
     return templates.get(unit.template) as Template;
   };
-  const targets = options.all ? units.filter((unit) => !unit.id.startsWith("_")) : [...new Set(options.in)].map((id) => findPackage(units, id));
+  const targets = options.all ? units.filter((unit) => !isRootUnit(unit.id)) : [...new Set(options.in)].map((id) => findPackage(units, id));
   const assignments = options.assignments.map(parseAssignment);
 
   const next = new Map(units.map((unit) => [unit.id, { ...unit, answers: { ...unit.answers } }]));
@@ -89,7 +87,7 @@ export function set(options: SetOptions): SetResult {
   const changedIds = new Set(changes.map((change) => change.unit));
   for (const id of changedIds) {
     const unit = next.get(id) as Unit;
-    checkReferences(templateOf(unit), id, unit.answers, [...next.values()]);
+    checkReferences(templateOf(unit), id, unit.answers, [...next.values()], templateOf);
   }
   followRootNode(next, changes, templateOf);
   const changed = [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
@@ -100,7 +98,7 @@ export function set(options: SetOptions): SetResult {
   return { changes, files: plan.files, conflicts: plan.files.filter((file) => file.outcome === "conflict"), written };
 }
 
-/** When every package with a `node` answer now agrees on one major, the root's `node` answer takes it too. */
+/** When every package with a `node` answer now agrees on one major, the root's `node` answer (.nvmrc, the root CI) takes it too. */
 function followRootNode(next: Map<string, Unit>, changes: AnswerChange[], templateOf: (unit: Unit) => Template): void {
   const rootUnit = next.get(ROOT_UNIT);
   if (!rootUnit || !changes.some((change) => change.answer === "node")) return;

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, symlinkSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { distributionFiles, type Part } from "../distribution.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { Tree } from "../engine/tree.js";
-import { distributionFiles, type Part } from "../distribution.js";
 import { pendingMigrations } from "../migrations/index.js";
 import { resolveSource, type ShipyardSource } from "../sources.js";
-import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
+import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/apply.js";
 import { configWrite, readConfig, readUnits } from "../state/store.js";
 import { type FileOutcome, needsAction, planUpdate } from "../state/update-plan.js";
 import { findRepoRoot, generatorDir, openRepository } from "../workspace.js";
@@ -29,7 +29,8 @@ export interface UpgradeOptions {
 }
 
 export interface UpgradeResult extends ChangeSet {
-  changes: FileOutcome[];
+  /** The files of generators/ and templates/ it copies (`copied`) or removes (`removed`), then every managed file. */
+  changes: ChangeEntry[];
   fromVersion: string;
   toVersion: string;
   copied: { generators: number; templates: number; removed: number };
@@ -96,10 +97,13 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | 
     });
     applyToTree(tree, [...plan.writes, configWrite(newConfig)]);
     // 4. write (unless a dry run), after the uncommitted-changes check
-    const changeSet = commit(tree, { command: "upgrade", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
+    // As create reports its copies: one entry per file of generators/ and templates/ that changes.
+    const copies = copyWrites.map((write) => ({ path: write.path, outcome: write.content === null ? "removed" : "copied" }));
+    const changes = [...copies, ...plan.files];
+    const changeSet = commit(tree, { command: "upgrade", dryRun: options.dryRun, allowDirty: options.allowDirty, changes });
     return {
       ...changeSet,
-      changes: plan.files,
+      changes,
       fromVersion: config.shipyard,
       toVersion: source.version,
       copied: { generators: generators.writes.length, templates: templates.writes.length, removed: generators.removed + templates.removed },

@@ -1,8 +1,9 @@
 import { loadTemplate } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
+import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
-import { readUnits } from "../state/store.js";
+import { isRootUnit, readUnits, templateOfUnit } from "../state/store.js";
 import { diskPlanInput, type FileOutcome, planUpdate } from "../state/update-plan.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
@@ -31,28 +32,30 @@ export function use(options: UseOptions): UseResult {
   const units = readUnits(tree);
   const target = units.find((unit) => unit.id === options.into);
   if (!target) {
-    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !unit.id.startsWith("_")).map((unit) => unit.id).join(", ") || "none"}.`);
+    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !isRootUnit(unit.id)).map((unit) => unit.id).join(", ") || "none"}.`);
   }
   const templatesDir = repoTemplatesDir(root);
-  const template = loadTemplate(templatesDir, target.template);
-  if (!template.answers.some((spec) => spec.name === "uses" && spec.of)) {
-    throw new ShipyardError("USAGE", `A ${target.template} cannot use libraries (its template has no "uses" answer).`);
-  }
+  const template = templateOfUnit(target, loadTemplate, templatesDir);
   if (options.library === target.id) throw new ShipyardError("CYCLE", `${target.id} cannot use itself.`);
-  const spec = template.answers.find((answer) => answer.name === "uses");
-  const candidates = units.filter((unit) => unit.template === spec?.of && unit.id !== target.id).map((unit) => unit.id);
-  if (!candidates.includes(options.library)) {
+  // The answer that names units of the library's template (the manifest's `of`), whatever it is called.
+  const library = units.find((unit) => unit.id === options.library && !isRootUnit(unit.id));
+  const references = template.answers.filter((answer) => answer.of);
+  if (references.length === 0) throw new ShipyardError("USAGE", `A ${target.template} cannot use other packages (its template has no answer with "of").`);
+  const spec = references.find((answer) => answer.of === library?.template) ?? references[0];
+  const candidates = units.filter((unit) => references.some((answer) => answer.of === unit.template) && unit.id !== target.id).map((unit) => unit.id);
+  if (!library || !candidates.includes(options.library) || !spec) {
+    const kinds = [...new Set(references.map((answer) => answer.of))].join(" or ");
     throw new ShipyardError(
       "INVALID_ANSWER",
-      `"${options.library}" is not a ${spec?.of} of this repository.`,
-      candidates.length ? `${spec?.of} packages here: ${candidates.join(", ")}.` : `Create one first: npm run shipyard -- add ${spec?.of} ${options.library}`,
+      `"${options.library}" is not a ${kinds} of this repository.`,
+      candidates.length ? `${kinds} packages here: ${candidates.join(", ")}.` : `Create one first: npm run shipyard -- add ${references[0]?.of} ${options.library}`,
     );
   }
-  const current = Array.isArray(target.answers.uses) ? target.answers.uses : [];
+  const current = Array.isArray(target.answers[spec.name]) ? (target.answers[spec.name] as string[]) : [];
   const about = { library: options.library, into: options.into };
   if (current.includes(options.library)) return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
-  const answers = { ...target.answers, uses: [...current, options.library] };
-  checkReferences(template, target.id, answers, units);
+  const answers = { ...target.answers, [spec.name]: [...current, options.library] };
+  checkReferences(template, target.id, answers, units, templateLoader(templatesDir));
   const plan = planUpdate(diskPlanInput(tree, { units: [{ ...target, answers }] }));
   applyToTree(tree, plan.writes);
   const result = commit(tree, { command: "use", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });

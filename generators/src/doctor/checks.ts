@@ -2,10 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { Tree } from "../engine/tree.js";
+import { renderString } from "../engine/render.js";
+import type { Template } from "../engine/template.js";
+import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
-import type { Unit } from "../state/store.js";
 import { hasConflictMarkers } from "../state/merge/markers.js";
+import { isRootUnit, type Unit } from "../state/store.js";
 import { diskPlanInput, needsAction, planUpdate } from "../state/update-plan.js";
 import { buildsBeforeInstall, type CleverVariable, parseCleverEnv, pinnedMajor, undocumentedVariables } from "./clever-env.js";
 
@@ -28,6 +30,41 @@ export interface DoctorContext {
   tree: Tree;
   units: Unit[];
   env: NodeJS.ProcessEnv;
+  /** The repository's template of a unit (its manifest says what the unit deploys with). */
+  templateOf(unit: Unit): Template;
+}
+
+/** A unit whose template has a `deploy` section, with that section rendered for the unit's answers. */
+interface Deployment {
+  unit: Unit;
+  /** The unit's folder (where its package.json is). */
+  directory: string;
+  config: string;
+  workflow: string;
+  appVariable: string;
+  /** The Node.js major it is built and run with, when the template says. */
+  node: string | undefined;
+}
+
+/** What deploys, as the templates' manifests say: the checks know no template by name. */
+function deployments(context: DoctorContext): Deployment[] {
+  return context.units.flatMap((unit) => {
+    const template = context.templateOf(unit);
+    const deploy = template.deploy;
+    if (!deploy) return [];
+    const origin = `templates/${template.kind}/template.json`;
+    const render = (text: string) => renderString(text, unit.answers);
+    return [
+      {
+        unit,
+        directory: checkRelativePath(render(template.directory), origin),
+        config: checkRelativePath(render(deploy.config), origin),
+        workflow: checkRelativePath(render(deploy.workflow), origin),
+        appVariable: render(deploy.appVariable),
+        node: deploy.node === undefined ? undefined : render(deploy.node),
+      },
+    ];
+  });
 }
 
 const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
@@ -40,15 +77,15 @@ function run(command: string, args: string[], cwd: string): { ok: boolean; outpu
 }
 
 /** The fields of a package.json the checks read. */
-interface Manifest {
+interface PackageJson {
   engines?: { node?: string; npm?: string };
   scripts?: Record<string, string>;
   packages?: Record<string, unknown>;
 }
 
-function readJson(tree: Tree, path: string): Manifest | undefined {
+function readJson(tree: Tree, path: string): PackageJson | undefined {
   try {
-    return JSON.parse(tree.read(path) ?? "") as Manifest;
+    return JSON.parse(tree.read(path) ?? "") as PackageJson;
   } catch {
     return undefined;
   }
@@ -75,7 +112,6 @@ const atLeast = (version: string, min: [number, number]) => {
   return major > min[0] || (major === min[0] && minor >= min[1]);
 };
 
-const services = (context: DoctorContext) => context.units.filter((unit) => unit.template === "service");
 
 export function checkNode(context: DoctorContext): CheckResult[] {
   const generator = readJson(context.tree, "generators/package.json");
@@ -87,13 +123,13 @@ export function checkNode(context: DoctorContext): CheckResult[] {
       : ok("node", `Node.js ${local}`),
   ];
   const localMajor = Number(local.split(".")[0]);
-  const majors = new Set(services(context).map((unit) => Number(unit.answers.node)));
+  const majors = new Set(deployments(context).flatMap((deployment) => (deployment.node ? [Number(deployment.node)] : [])));
   const others = [...majors].filter((major) => major !== localMajor);
   if (others.length > 0) {
     results.push(
       warning(
         "node",
-        `Services are built and deployed with Node.js ${others.join(", ")}, this machine runs ${localMajor}: tests here may pass where production fails.`,
+        `Packages are built and deployed with Node.js ${others.join(", ")}, this machine runs ${localMajor}: tests here may pass where production fails.`,
         `nvm install ${others[0]} && nvm use ${others[0]} (the repository's .nvmrc names the version).`,
       ),
     );
@@ -118,15 +154,15 @@ const stripsTypes = (version: string) => {
 export function checkServiceScripts(context: DoctorContext, nodeVersion: string = process.versions.node): CheckResult {
   const blocked: string[] = [];
   const majors = new Set<number>();
-  for (const unit of services(context)) {
-    const scripts = readJson(context.tree, `packages/${unit.id}/package.json`)?.scripts ?? {};
+  for (const { unit, directory, node } of deployments(context)) {
+    const scripts = readJson(context.tree, `${directory}/package.json`)?.scripts ?? {};
     const runsTs = Object.entries(scripts).filter(([, command]) => /\bnode\b[^&|;]*\s[^\s&|;]+\.[cm]?ts\b/.test(command));
     if (runsTs.length === 0) continue;
-    majors.add(Number(unit.answers.node));
+    if (node) majors.add(Number(node));
     blocked.push(`${unit.id} (${runsTs.map(([name]) => `npm run ${name}`).join(", ")})`);
   }
   if (blocked.length === 0 || stripsTypes(nodeVersion)) return ok("node-scripts", `Node.js ${nodeVersion} runs the services' scripts`);
-  const major = Math.max(...majors);
+  const major = majors.size ? Math.max(...majors) : 24;
   return error(
     "node-scripts",
     `Node.js ${nodeVersion} cannot run the TypeScript scripts of ${blocked.join(", ")}: running a .ts file needs Node.js 22.18 or later, and the services use Node.js ${[...majors].sort().join(", ")}.`,
@@ -200,52 +236,50 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
   if (rootEngines) {
     results.push(error("deploy-config", `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`, "Remove engines.node from the root package.json; each service pins its own."));
   }
-  for (const unit of services(context)) {
+  for (const { unit, directory: dir, config, workflow } of deployments(context)) {
     const check = `deploy-config:${unit.id}`;
-    const dir = `packages/${unit.id}`;
-    const workflow = `.github/workflows/${unit.id}.yml`;
     const workflowText = readText(context.tree, workflow);
-    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `.github/workflows/${unit.id}.yml is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore .github/workflows/${unit.id}.yml`));
-    const envFile = readText(context.tree, `${dir}/clever.env`);
+    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore ${workflow}`));
+    const envFile = readText(context.tree, config);
     if ("problem" in envFile) {
-      results.push(error(check, envFile.problem, `Make packages/${unit.id}/clever.env a plain file (npm run shipyard -- update --restore packages/${unit.id}/clever.env after deleting it).`));
+      results.push(error(check, envFile.problem, `Make ${config} a plain file (npm run shipyard -- update --restore ${config} after deleting it).`));
       continue;
     }
     if (envFile.text === null) {
-      results.push(error(check, `packages/${unit.id}/clever.env is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore packages/${unit.id}/clever.env`));
+      results.push(error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore ${config}`));
       continue;
     }
     let variables: CleverVariable[];
     try {
       variables = parseCleverEnv(envFile.text);
     } catch (problem) {
-      results.push(error(check, `packages/${unit.id}/clever.env: ${(problem as Error).message}.`, "One NAME=value per line; # starts a comment."));
+      results.push(error(check, `${config}: ${(problem as Error).message}.`, "One NAME=value per line; # starts a comment."));
       continue;
     }
     const problems: CheckResult[] = [];
     for (const variable of undocumentedVariables(variables)) {
       const hint = variable.name === "CC_APP_FOLDER" ? "The documented variable is APP_FOLDER; for npm workspaces leave it unset (install at the root)." : "Check the name in https://www.clever.cloud/developers/doc/reference/reference-environment-variables/";
-      problems.push(error(check, `packages/${unit.id}/clever.env line ${variable.line}: ${variable.name} is not a documented Clever Cloud variable.`, hint));
+      problems.push(error(check, `${config} line ${variable.line}: ${variable.name} is not a documented Clever Cloud variable.`, hint));
     }
     if (buildsBeforeInstall(variables)) {
-      problems.push(error(check, `packages/${unit.id}/clever.env: CC_PRE_BUILD_HOOK builds before dependencies are installed.`, "Build in CC_POST_BUILD_HOOK instead."));
+      problems.push(error(check, `${config}: CC_PRE_BUILD_HOOK builds before dependencies are installed.`, "Build in CC_POST_BUILD_HOOK instead."));
     }
-    const manifest = readJson(context.tree, `${dir}/package.json`);
-    const engines = pinnedMajor(manifest?.engines?.node);
+    const packageJson = readJson(context.tree, `${dir}/package.json`);
+    const engines = pinnedMajor(packageJson?.engines?.node);
     // The deploy applies every line in order: a name set twice ends with its last value.
     const nodeVersion = variables.findLast((variable) => variable.name === "CC_NODE_VERSION")?.value;
     if (nodeVersion && engines !== undefined && Number.parseInt(nodeVersion, 10) !== engines) {
       problems.push(
-        error(check, `packages/${unit.id}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${manifest?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
+        error(check, `${dir}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${packageJson?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
       );
     }
     const names = variables.map((variable) => variable.name);
     const repeated = [...new Set(names.filter((name, index) => names.indexOf(name) !== index))];
     if (repeated.length > 0) {
-      problems.push(warning(check, `packages/${unit.id}/clever.env sets ${repeated.join(", ")} more than once: the last line wins.`, "Keep one line per variable."));
+      problems.push(warning(check, `${config} sets ${repeated.join(", ")} more than once: the last line wins.`, "Keep one line per variable."));
     }
-    if (manifest?.engines?.node && engines === undefined) {
-      problems.push(warning(check, `packages/${unit.id}: engines.node "${manifest.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
+    if (packageJson?.engines?.node && engines === undefined) {
+      problems.push(warning(check, `${dir}: engines.node "${packageJson.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
     }
     results.push(...(problems.length ? problems : [ok(check, `${unit.id}: deploy config and workflow present and consistent`)]));
   }
@@ -259,18 +293,26 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
 export function checkLockfile(context: DoctorContext): CheckResult {
   const lockfile = readJson(context.tree, "package-lock.json");
   if (!lockfile) return error("lockfile", "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.", "npm install, then commit package-lock.json");
-  const missing = context.units.filter((unit) => !unit.id.startsWith("_") && !lockfile.packages?.[`packages/${unit.id}`]).map((unit) => unit.id);
+  // Each package's folder as its template places it (the root unit is the repository itself, never a workspace).
+  const folderOf = (unit: Unit) => renderString(context.templateOf(unit).directory, unit.answers);
+  const missing = context.units.filter((unit) => !isRootUnit(unit.id) && !lockfile.packages?.[folderOf(unit)]).map((unit) => unit.id);
   if (missing.length > 0) return error("lockfile", `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`, "npm install, then commit package-lock.json");
   return ok("lockfile", "package-lock.json lists every generated package");
 }
 
-/** Two services deploying to the same app would overwrite each other on every push. */
+/**
+ * Two packages deploying to the same app would overwrite each other on every push. Each workflow's `vars.<X>` that
+ * reads like a deploy variable (the manifest's appVariable up to its first answer: CLEVER_APP_ID_) is collected.
+ */
 export function checkAppVariables(context: DoctorContext): CheckResult {
   const owners = new Map<string, string[]>();
-  for (const unit of services(context)) {
-    const workflow = readText(context.tree, `.github/workflows/${unit.id}.yml`);
-    if (!("text" in workflow) || workflow.text === null) continue;
-    for (const match of workflow.text.matchAll(/vars\.(CLEVER_APP_ID\w*)/g)) {
+  const all = deployments(context);
+  for (const { unit, workflow: path } of all) {
+    const template = context.templateOf(unit).deploy?.appVariable ?? "";
+    const prefix = template.slice(0, template.includes("{{") ? template.indexOf("{{") : undefined);
+    const workflow = readText(context.tree, path);
+    if (!("text" in workflow) || workflow.text === null || prefix === "") continue;
+    for (const match of workflow.text.matchAll(new RegExp(`vars\\.(${prefix}\\w*)`, "g"))) {
       const name = match[1] as string;
       owners.set(name, [...new Set([...(owners.get(name) ?? []), unit.id])]);
     }
@@ -278,9 +320,9 @@ export function checkAppVariables(context: DoctorContext): CheckResult {
   const shared = [...owners].filter(([, users]) => users.length > 1);
   if (shared.length > 0) {
     const [name, users] = shared[0] as [string, string[]];
-    return error("app-variables", `Services ${users.join(" and ")} deploy to the same Clever Cloud app (vars.${name}).`, "Give each service its own CLEVER_APP_ID_<NAME> variable in its workflow.");
+    return error("app-variables", `Packages ${users.join(" and ")} deploy to the same Clever Cloud app (vars.${name}).`, "Give each package its own deploy variable in its workflow (the template's deploy.appVariable).");
   }
-  return ok("app-variables", `${owners.size} services, each with its own Clever Cloud app variable`);
+  return ok("app-variables", `${all.length} packages, each with its own Clever Cloud app variable`);
 }
 
 /** Managed files agree with templates/ (the `update --check` of CI), and no conflict is left unresolved. */

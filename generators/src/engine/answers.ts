@@ -15,26 +15,37 @@ const RESERVED_NAMES = new Set([
   "scripts", "shipyard", "create-shipyard", "root", "dist", "coverage", "github", "clevercloud",
 ]);
 
-/** Validates one package name (a folder under packages/ and the second half of `@scope/name`). */
-export function validatePackageNameAnswer(name: string, scope: string, flag: string): string {
-  const fail = (why: string): never => {
-    throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${why}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
-  };
-  if (name.length === 0) fail("it is empty");
-  if (RESERVED_NAMES.has(name)) fail(`"${name}" is reserved by the repository`);
-  if (name.includes("/") || name.includes("\\")) fail("it cannot contain a slash");
+/**
+ * Why `name` cannot be a package name (a folder under packages/ and the second half of `@scope/name`), or
+ * undefined when it can. The one rule for a name typed at the CLI, asked at a prompt, or read back from a record.
+ */
+export function packageNameProblem(name: string, scope: string): string | undefined {
+  if (name.length === 0) return "it is empty";
+  if (RESERVED_NAMES.has(name)) return `"${name}" is reserved by the repository`;
+  if (name.includes("/") || name.includes("\\")) return "it cannot contain a slash";
   const result = validatePackageName(`@${scope}/${name}`);
   const problems = [...(result.errors ?? []), ...(result.warnings ?? [])];
-  if (!result.validForNewPackages) fail(problems[0] ?? "npm rejects it");
-  if (!/^[a-z0-9]/.test(name)) fail("it must start with a lowercase letter or a digit");
+  if (!result.validForNewPackages) return problems[0] ?? "npm rejects it";
+  if (!/^[a-z0-9]/.test(name)) return "it must start with a lowercase letter or a digit";
+  return undefined;
+}
+
+/** Validates one package name; a bad one is INVALID_ANSWER naming the flag. */
+export function validatePackageNameAnswer(name: string, scope: string, flag: string): string {
+  const problem = packageNameProblem(name, scope);
+  if (problem) throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${problem}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
   return name;
+}
+
+/** Whether `scope` (without the @) is an npm scope every generated package name can use. */
+export function isValidScope(bare: string): boolean {
+  return bare !== "" && validatePackageName(`@${bare}/x`).validForNewPackages && /^[a-z0-9]/.test(bare);
 }
 
 /** Validates an npm scope (without the @), which every generated package name uses. */
 export function validateScope(scope: string): string {
   const bare = scope.replace(/^@/, "");
-  const result = validatePackageName(`@${bare}/x`);
-  if (!bare || !result.validForNewPackages || !/^[a-z0-9]/.test(bare)) {
+  if (!isValidScope(bare)) {
     throw new ShipyardError(
       "INVALID_ANSWER",
       `Invalid --scope "${scope}": an npm scope is lowercase letters, digits, dashes, dots or underscores.`,
@@ -110,4 +121,18 @@ export function resolveAnswers(template: Template, given: RawAnswers, scope: str
     }
   }
   return answers;
+}
+
+/**
+ * resolveAnswers for the answers recorded in `.shipyard/units/<id>.json`: a value the template refuses (a port
+ * edited to "abc", a runtime it no longer offers) is broken state naming that file, not a flag the user never typed.
+ */
+export function resolveRecordedAnswers(template: Template, unitId: string, given: RawAnswers, scope: string): Answers {
+  try {
+    return resolveAnswers(template, given, scope, true);
+  } catch (error) {
+    if (!(error instanceof ShipyardError) || (error.code !== "INVALID_ANSWER" && error.code !== "MISSING_ANSWER")) throw error;
+    const message = error.message.replace(/^Invalid (--|<)(\w+)>? /, "answers.$2 ").replace(/^Missing (--|<)(\w+)>?:/, "answers.$2 is missing:");
+    throw new ShipyardError("BROKEN_STATE", `.shipyard/units/${unitId}.json is broken: ${message}`, "Fix the answer (npm run shipyard -- set <answer>=<value> --in <package>), or restore the file from git.");
+  }
 }

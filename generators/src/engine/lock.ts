@@ -118,6 +118,7 @@ export function acquireLock(dir: string, command = currentCommandLine(), pruneUp
         unlinkSync(path);
       } catch {}
     }
+    pauseForTests("released");
     // The folder was made for the lock: leave no empty folder behind (fails, harmlessly, when not empty).
     for (let current = dir; current !== pruneUpTo && current.startsWith(pruneUpTo ?? dir); current = dirname(current)) {
       try {

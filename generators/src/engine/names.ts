@@ -14,7 +14,8 @@ export function constantCase(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
 }
 
-/** The repository variable that holds a service's Clever Cloud app id (see the service workflow template). */
+/** The variable that holds a service's production Clever Cloud app id (see the service workflow template); its
+ *  staging app is in the same name followed by _STAGING. */
 export function deployVariable(name: string): string {
   return `CLEVER_APP_ID_${constantCase(name)}`;
 }
@@ -49,6 +50,12 @@ export function checkNewName(name: string, existing: readonly string[], flag = "
     }
     if (constantCase(other) === constantCase(name)) {
       throw new ShipyardError("NAME_CLASH", `${name} would share ${deployVariable(name)} with ${other}.`, "Choose a name that differs in letters or digits, not only in punctuation.");
+    }
+    // The staging app of a service is CLEVER_APP_ID_<NAME>_STAGING: `orders-staging` would deploy where orders stages.
+    for (const [a, b] of [[name, other], [other, name]] as const) {
+      if (constantCase(a) === `${constantCase(b)}_STAGING`) {
+        throw new ShipyardError("NAME_CLASH", `${name} would share ${deployVariable(a)} with ${other}: it is the staging variable of ${b}.`, "Choose a name that does not end in -staging.");
+      }
     }
   }
 }

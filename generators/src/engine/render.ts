@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import type HandlebarsModule from "handlebars";
 import { ShipyardError } from "../errors.js";
 import type { Answers } from "./answers.js";
@@ -57,7 +55,7 @@ function compile(template: Template, source: string): HandlebarsModule.TemplateD
   }
   let delegate = compiled.get(source);
   if (!delegate) {
-    delegate = handlebars.compile(readFileSync(join(template.dir, "files", source), "utf8"), { noEscape: true, strict: true });
+    delegate = handlebars.compile(template.readSource(source), { noEscape: true, strict: true });
     compiled.set(source, delegate);
   }
   return delegate;

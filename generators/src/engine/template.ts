@@ -1,6 +1,9 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import * as v from "valibot";
 import { ShipyardError } from "../errors.js";
+import { jsonObject, parseJson, parseWith } from "./schema.js";
+import { checkRelativePath, Tree } from "./tree.js";
 
 /**
  * A template is a plain folder: `template.json` (the manifest) and `files/`, which mirrors the output relative to
@@ -10,31 +13,89 @@ import { ShipyardError } from "../errors.js";
  *   merged - three-way merged on update (base, the user's file, the new render)
  *   seed   - written once, never touched again (sources, tests, READMEs)
  */
-export type FileKind = "owned" | "merged" | "seed";
+/** A template's folder name, and so what a record's `template` and an answer's `of` may say. */
+export const TEMPLATE_NAME = /^[a-z][a-z0-9-]*$/;
+/**
+ * An answer's name: it becomes the flag `--<name>` (commander turns a dashed flag into camelCase, so a dashed
+ * answer would silently lose its flag), the path segment `__<name>__` and the handlebars variable `{{<name>}}`.
+ */
+export const ANSWER_NAME = /^[a-z][a-zA-Z0-9]*$/;
 
-interface AnswerCommon {
-  name: string;
-  message: string;
-  required?: boolean;
+const fileKindSchema = v.picklist(["owned", "merged", "seed"]);
+export type FileKind = v.InferOutput<typeof fileKindSchema>;
+
+const templateName = v.pipe(v.string(), v.regex(TEMPLATE_NAME, "must be a template's folder name (lowercase letters, digits and dashes)"));
+const answerCommon = {
+  name: v.pipe(v.string(), v.regex(ANSWER_NAME, "must be a letter then letters and digits (it becomes a flag, a __path__ segment and a {{variable}})")),
+  message: v.pipe(v.string(), v.nonEmpty("is empty")),
+  required: v.optional(v.boolean()),
   /** The answer is the command's positional argument (`shipyard add service <name>`). */
-  positional?: boolean;
-  default?: string | number | string[];
+  positional: v.optional(v.boolean()),
+  default: v.optional(v.union([v.string(), v.number(), v.array(v.string())])),
   /** For lists of package names: each must be an existing unit made from this template (e.g. "library"). */
-  of?: string;
-}
-export type AnswerSpec = AnswerCommon &
-  (
-    | { type: "name" | "text" | "port" | "list" }
-    | { type: "choice"; choices: Array<string | number> }
-  );
+  of: v.optional(templateName),
+};
+const answerSpecSchema = v.variant("type", [
+  v.strictObject({ ...answerCommon, type: v.picklist(["name", "text", "port", "list"]) }),
+  v.strictObject({ ...answerCommon, type: v.literal("choice"), choices: v.pipe(v.array(v.union([v.string(), v.number()])), v.minLength(1, "must list at least one choice")) }),
+]);
+export type AnswerSpec = v.InferOutput<typeof answerSpecSchema>;
 
-export interface FileSpec {
-  kind: FileKind;
+const fileSpecSchema = v.strictObject({
+  kind: fileKindSchema,
   /** Output path when it differs from the source path (e.g. one of two alternatives). */
-  to?: string;
+  to: v.optional(v.pipe(v.string(), v.nonEmpty("is empty"))),
   /** Rendered only when every listed answer has the listed value. */
-  when?: Record<string, string | number>;
-}
+  when: v.optional(jsonObject(v.string(), v.union([v.string(), v.number()]))),
+});
+export type FileSpec = v.InferOutput<typeof fileSpecSchema>;
+
+/**
+ * What the generator needs to know about a unit that deploys (doctor's checks, the names `remove` and `rename`
+ * report), as handlebars strings over the unit's answers: the code knows no template by name.
+ */
+const deploySchema = v.strictObject({
+  /** The Clever Cloud environment as code: `packages/{{name}}/clever.env`. */
+  config: v.pipe(v.string(), v.nonEmpty("is empty")),
+  /** The workflow that tests and deploys it: `.github/workflows/{{name}}.yml`. */
+  workflow: v.pipe(v.string(), v.nonEmpty("is empty")),
+  /** The repository variable naming its Clever Cloud app: `CLEVER_APP_ID_{{constant name}}`. */
+  appVariable: v.pipe(v.string(), v.regex(/^[A-Z][A-Z0-9_]*(\{\{[^}]+\}\}[A-Z0-9_]*)*$/, "must be an upper-case variable name, e.g. CLEVER_APP_ID_{{constant name}}")),
+  /** The Node.js major it is built and run with: `{{node}}`. */
+  node: v.optional(v.string()),
+});
+export type DeploySpec = v.InferOutput<typeof deploySchema>;
+
+/** The package `npm create shipyard` makes with a new repository (the root template's manifest says which). */
+const firstPackageSchema = v.strictObject({
+  template: templateName,
+  /** Its name when none is given (`--service`). */
+  name: v.string(),
+  /** Answers given for it (a new repository has no libraries to use yet). */
+  answers: v.optional(jsonObject(v.string(), v.union([v.string(), v.number(), v.array(v.string())]))),
+});
+
+const manifestSchema = v.strictObject({
+  $comment: v.optional(v.string()),
+  description: v.string(),
+  /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
+  directory: v.pipe(v.string(), v.nonEmpty("is empty")),
+  answers: v.pipe(
+    v.array(answerSpecSchema),
+    v.check((answers) => new Set(answers.map((answer) => answer.name)).size === answers.length, "names one answer twice"),
+  ),
+  files: jsonObject(v.pipe(v.string(), v.nonEmpty("is an empty path")), v.union([fileKindSchema, fileSpecSchema])),
+  deploy: v.optional(deploySchema),
+  firstPackage: v.optional(firstPackageSchema),
+});
+/** A template's `template.json` (not to be confused with a package's package.json). */
+export type TemplateManifest = v.InferOutput<typeof manifestSchema>;
+
+/** Exact versions of the tools the templates install (`{{versions.<name>}}`), pasted into JSON and YAML. */
+const versionsFileSchema = v.pipe(
+  v.objectWithRest({ $comment: v.optional(v.string()) }, v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, "must be an exact version such as 1.2.3"))),
+  v.check((versions) => Object.keys(versions).every((key) => key === "$comment" || /^[a-zA-Z][a-zA-Z0-9]*$/.test(key)), "has a name that is not letters and digits (templates see it as {{versions.<name>}})"),
+);
 
 export interface Template {
   kind: string;
@@ -46,72 +107,76 @@ export interface Template {
   directory: string;
   answers: AnswerSpec[];
   files: Array<{ source: string; spec: FileSpec }>;
+  deploy: DeploySpec | undefined;
+  firstPackage: TemplateManifest["firstPackage"];
+  /** The text of one of its files (`source` as in `files`), read through the template folder's tree. */
+  readSource(source: string): string;
 }
 
-export interface Manifest {
-  description: string;
-  directory: string;
-  answers: AnswerSpec[];
-  files: Record<string, FileKind | FileSpec>;
+const TEMPLATE_HINT = "Fix the template (or restore it from git: git checkout -- templates).";
+const manifestName = (kind: string) => `templates/${kind}/template.json`;
+
+/** The folder holding the templates, as a tree: every read is confined to it (no `..`, no link leading out). */
+function templatesTree(templatesDir: string): Tree {
+  return new Tree(templatesDir);
 }
 
-function listFiles(dir: string): string[] {
+/** Every file under `dir` (relative to the tree's root), walked through the tree so links out are refused. */
+function listFiles(tree: Tree, dir: string, origin: string): string[] {
   const found: string[] = [];
   const walk = (current: string) => {
-    for (const entry of readdirSync(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else found.push(relative(dir, full).split(sep).join("/"));
+    for (const entry of readdirSync(tree.diskPath(current, origin), { withFileTypes: true })) {
+      const path = `${current}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else found.push(path.slice(dir.length + 1));
     }
   };
-  walk(dir);
+  if (tree.exists(dir, origin)) walk(dir);
   return found.sort();
 }
 
 /** Lists the template kinds found in a templates folder (each subfolder with a template.json). */
 export function listTemplateKinds(templatesDir: string): string[] {
-  let entries: string[];
+  let tree: Tree;
   try {
-    entries = readdirSync(templatesDir);
+    tree = templatesTree(templatesDir);
   } catch {
     return [];
   }
-  return entries.filter((entry) => {
-    try {
-      return statSync(join(templatesDir, entry, "template.json")).isFile();
-    } catch {
-      return false;
-    }
-  }).sort();
+  // Every folder with a manifest, well named or not: a badly named one is then refused by name, not skipped unseen.
+  return tree.list("").filter((entry) => !entry.startsWith(".") && tree.exists(`${entry}/template.json`)).sort();
 }
 
 /**
  * Templates `shipyard add` offers: those that make a new unit in a folder of its own. The monorepo template
  * (directory ".") is the repository itself, made once by `npm create shipyard`.
  */
-export function listAddableKinds(templatesDir: string): Array<{ kind: string; manifest: Manifest }> {
+export function listAddableKinds(templatesDir: string): Array<{ kind: string; manifest: TemplateManifest }> {
   return listTemplateKinds(templatesDir)
     .map((kind) => ({ kind, manifest: readManifest(templatesDir, kind) }))
     .filter(({ manifest }) => manifest.directory !== ".");
 }
 
-function readVersions(templatesDir: string): Record<string, string> {
-  const path = join(templatesDir, "versions.json");
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new ShipyardError("TEMPLATE_ERROR", `${path} is not valid JSON: ${(error as Error).message}`);
-  }
+function readVersions(tree: Tree): Record<string, string> {
+  const name = "templates/versions.json";
+  const text = tree.read("versions.json", name);
+  if (text === null) return {};
+  const { $comment: _comment, ...versions } = parseWith(versionsFileSchema, parseJson(text, name, "TEMPLATE_ERROR", TEMPLATE_HINT), name, "TEMPLATE_ERROR", TEMPLATE_HINT);
+  return versions as Record<string, string>;
 }
 
 /** Reads only the manifest: enough to build the CLI's flags without walking the files. */
-export function readManifest(templatesDir: string, kind: string): Manifest {
-  const path = join(templatesDir, kind, "template.json");
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
+export function readManifest(templatesDir: string, kind: string): TemplateManifest {
+  return readManifestFrom(templatesTree(templatesDir), templatesDir, kind);
+}
+
+function readManifestFrom(tree: Tree, templatesDir: string, kind: string): TemplateManifest {
+  const origin = manifestName(kind);
+  if (!TEMPLATE_NAME.test(kind) && /^[^/\\.][^/\\]*$/.test(kind) && tree.exists(`${kind}/template.json`)) {
+    throw new ShipyardError("TEMPLATE_ERROR", `templates/${kind}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`, "Rename the folder.");
+  }
+  const text = TEMPLATE_NAME.test(kind) ? tree.read(`${kind}/template.json`, origin) : null;
+  if (text === null) {
     const known = listTemplateKinds(templatesDir);
     throw new ShipyardError(
       "UNKNOWN_TEMPLATE",
@@ -119,11 +184,14 @@ export function readManifest(templatesDir: string, kind: string): Manifest {
       known.length ? `Templates here: ${known.join(", ")}.` : `No templates found in ${templatesDir}.`,
     );
   }
-  try {
-    return JSON.parse(text) as Manifest;
-  } catch (error) {
-    throw new ShipyardError("TEMPLATE_ERROR", `${path} is not valid JSON: ${(error as Error).message}`);
+  const manifest = parseWith(manifestSchema, parseJson(text, origin, "TEMPLATE_ERROR", TEMPLATE_HINT), origin, "TEMPLATE_ERROR", TEMPLATE_HINT);
+  for (const source of Object.keys(manifest.files)) checkRelativePath(source, origin);
+  for (const answer of manifest.answers) {
+    if (answer.of !== undefined && answer.type !== "list") {
+      throw new ShipyardError("TEMPLATE_ERROR", `${origin} is broken: answer ${answer.name} has "of" but is not a list.`, TEMPLATE_HINT);
+    }
   }
+  return manifest;
 }
 
 /**
@@ -131,9 +199,11 @@ export function readManifest(templatesDir: string, kind: string): Manifest {
  * that does not exist, is a template error (so a teacher adding a file is told to declare it).
  */
 export function loadTemplate(templatesDir: string, kind: string): Template {
-  const manifest = readManifest(templatesDir, kind);
-  const dir = join(templatesDir, kind);
-  const onDisk = listFiles(join(dir, "files"));
+  const tree = templatesTree(templatesDir);
+  const manifest = readManifestFrom(tree, templatesDir, kind);
+  const origin = manifestName(kind);
+  const filesDir = `${kind}/files`;
+  const onDisk = listFiles(tree, filesDir, origin);
   const declared = Object.keys(manifest.files);
   const undeclared = onDisk.filter((file) => !(file in manifest.files));
   const missing = declared.filter((file) => !onDisk.includes(file));
@@ -142,12 +212,12 @@ export function loadTemplate(templatesDir: string, kind: string): Template {
       undeclared.length ? `files without a kind in template.json: ${undeclared.join(", ")}` : "",
       missing.length ? `declared but missing: ${missing.join(", ")}` : "",
     ].filter(Boolean);
-    throw new ShipyardError("TEMPLATE_ERROR", `Template "${kind}" is inconsistent: ${parts.join("; ")}.`);
+    throw new ShipyardError("TEMPLATE_ERROR", `Template "${kind}" is inconsistent: ${parts.join("; ")}.`, TEMPLATE_HINT);
   }
   return {
     kind,
-    dir,
-    versions: readVersions(templatesDir),
+    dir: join(templatesDir, kind),
+    versions: readVersions(tree),
     description: manifest.description,
     directory: manifest.directory,
     answers: manifest.answers,
@@ -155,5 +225,13 @@ export function loadTemplate(templatesDir: string, kind: string): Template {
       const value = manifest.files[source] as FileKind | FileSpec;
       return { source, spec: typeof value === "string" ? { kind: value } : value };
     }),
+    deploy: manifest.deploy,
+    firstPackage: manifest.firstPackage,
+    readSource: (source) => {
+      const path = `${filesDir}/${source}`;
+      const text = tree.read(path, origin);
+      if (text === null) throw new ShipyardError("TEMPLATE_ERROR", `templates/${path} is missing.`, TEMPLATE_HINT);
+      return text;
+    },
   };
 }

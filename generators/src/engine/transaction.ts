@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ShipyardError } from "../errors.js";
 import { clock, isAlive, type LockOwner, readOwner } from "./lock.js";
-import { pauseForTests } from "./pause.js";
+import { pauseForTests, testPointsOn } from "./pause.js";
 import type { Change, Tree } from "./tree.js";
 
 /**
@@ -165,12 +165,8 @@ function swapUnit(root: string, change: Change): { path: string; existed: boolea
   const segments = change.path.split("/");
   for (let index = 1; index <= segments.length; index++) {
     const prefix = segments.slice(0, index).join("/");
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      stat = lstatSync(join(root, prefix));
-    } catch {
-      return { path: prefix, existed: false };
-    }
+    const stat = lstatSync(join(root, prefix), { throwIfNoEntry: false });
+    if (stat === undefined) return { path: prefix, existed: false };
     if (index < segments.length && !stat.isDirectory()) {
       throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: ${prefix} is a file where a folder must go; nothing was written.`, `Move ${prefix} away, then run the command again.`);
     }
@@ -206,11 +202,14 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, "owner.json"), JSON.stringify(owner));
     const made = new Set<string>();
+    const points = testPointsOn();
+    let count = 0;
     for (const change of changes) {
       if (change.content === null) continue;
       const staged = join(folder, "staged", change.path);
       mkdirOnce(made, dirname(staged));
       writeFileSync(staged, change.content);
+      if (points) pauseForTests(`staging:${++count}`);
     }
     pauseForTests("staged");
     // 2. journal
@@ -243,4 +242,7 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+  // The disk now holds every change: the view has nothing pending, and what it knew of missing paths is stale.
+  tree.clear();
+  pauseForTests("cleaned");
 }

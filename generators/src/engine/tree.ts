@@ -63,16 +63,23 @@ export class Tree {
 
   /** The absolute disk path of `path`, after checking that it stays inside the root. */
   diskPath(path: string, origin = INTERNAL): string {
+    return this.confine(path, origin).full;
+  }
+
+  /** diskPath, and whether the checks found nothing there (so a read need not try). */
+  private confine(path: string, origin: string): { full: string; missing: boolean } {
     checkRelativePath(path, origin);
     const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
     const verdict = this.dirVerdict(parent);
     if (verdict.kind === "outside") throw outside(path, origin, verdict);
+    let missing = verdict.kind !== "ok";
     if (verdict.kind === "ok") {
       // The last component itself may be a link too.
       const own = this.linkVerdict(path);
       if (own.kind === "outside") throw outside(path, origin, own);
+      missing = own.kind === "missing";
     }
-    return join(this.root, path);
+    return { full: join(this.root, path), missing };
   }
 
   /** The file as the view sees it; null only when it does not exist. Unreadable things throw UNREADABLE. */
@@ -88,8 +95,10 @@ export class Tree {
   }
 
   /** The file as it is on disk, ignoring pending changes. */
-  readDisk(path: string, origin?: string): Buffer | null {
-    const full = this.diskPath(path, origin);
+  readDisk(path: string, origin = INTERNAL): Buffer | null {
+    const { full, missing } = this.confine(path, origin);
+    // Known missing: no open to fail (create reads back hundreds of new paths; each failure is an exception).
+    if (missing) return null;
     let fd: number;
     try {
       fd = openSync(full, "r");
@@ -207,10 +216,12 @@ export class Tree {
     const full = join(this.root, path);
     let stat: ReturnType<typeof lstatSync>;
     try {
-      stat = lstatSync(full);
+      // Most paths a command confines do not exist yet: no exception for them (an Error costs 8x the lstat).
+      stat = lstatSync(full, { throwIfNoEntry: false });
     } catch {
       return { kind: "missing" };
     }
+    if (stat === undefined) return { kind: "missing" };
     if (!stat.isSymbolicLink()) return stat.isDirectory() ? { kind: "ok" } : { kind: "file" };
     let to: string;
     try {

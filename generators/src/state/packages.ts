@@ -2,10 +2,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Answers } from "../engine/answers.js";
-import type { FileWrite } from "../engine/transaction.js";
+import { renderString } from "../engine/render.js";
+import { readManifest, type Template } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
-import type { Unit } from "./store.js";
-import type { ReadableTree as Tree } from "../engine/tree.js";
+import { referencesOf, type TemplateOf } from "./references.js";
+import { isRootUnit, templateOfUnit, type Unit } from "./store.js";
 
 /**
  * What set, remove and rename share about the packages of a repository: finding one, who uses it, the files in
@@ -14,19 +15,39 @@ import type { ReadableTree as Tree } from "../engine/tree.js";
 
 /** The unit of a generated package (never the repository's root unit, `_monorepo`), or a one-line error. */
 export function findPackage(units: Unit[], id: string): Unit {
-  const unit = units.find((candidate) => candidate.id === id && !candidate.id.startsWith("_"));
+  const unit = units.find((candidate) => candidate.id === id && !isRootUnit(candidate.id));
   if (!unit) {
-    const names = units.filter((candidate) => !candidate.id.startsWith("_")).map((candidate) => candidate.id);
+    const names = units.filter((candidate) => !isRootUnit(candidate.id)).map((candidate) => candidate.id);
     throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${id}" was generated here.`, `Packages: ${names.join(", ") || "none"}.`);
   }
   return unit;
 }
 
-export const usesOf = (answers: Answers): string[] => (Array.isArray(answers.uses) ? answers.uses : []);
+/** The packages whose recorded answers reference `id` (any answer the manifest marks with `of`). */
+export function dependentsOf(units: Unit[], id: string, templateOf: TemplateOf): Unit[] {
+  return units.filter((unit) => unit.id !== id && referencesOf(templateOf(unit), unit.answers).includes(id));
+}
 
-/** The packages whose recorded `uses` answer names `id`. */
-export function dependentsOf(units: Unit[], id: string): Unit[] {
-  return units.filter((unit) => unit.id !== id && usesOf(unit.answers).includes(id));
+/** What the commands need of a unit's template: its manifest, without walking its files. */
+export interface TemplateInfo {
+  kind: string;
+  answers: Template["answers"];
+  directory: string;
+  deploy: Template["deploy"];
+}
+
+/** A reader of each unit's template manifest that reads each one once. */
+export function templateLoader(templatesDir: string): (unit: Unit) => TemplateInfo {
+  const templates = new Map<string, TemplateInfo>();
+  return (unit) => {
+    let template = templates.get(unit.template);
+    if (!template) {
+      const manifest = templateOfUnit(unit, readManifest, templatesDir);
+      template = { kind: unit.template, answers: manifest.answers, directory: manifest.directory, deploy: manifest.deploy };
+      templates.set(unit.template, template);
+    }
+    return template;
+  };
 }
 
 /**
@@ -53,9 +74,10 @@ export function folderFiles(root: string, dir: string): { kept: string[]; ignore
   return { kept: all.filter((path) => listed.has(path)).sort(), ignored: all.filter((path) => !listed.has(path)).sort() };
 }
 
-/** The repository variables (`CLEVER_APP_ID_ORDERS`) named in these files: what a deploy of the package reads. */
-export function deployVariables(tree: Tree, paths: string[]): string[] {
-  const found = new Set<string>();
-  for (const path of paths) for (const match of (tree.read(path) ?? "").matchAll(/\bvars\.(CLEVER_APP_ID_[A-Z0-9_]+)/g)) found.add(match[1] as string);
-  return [...found].sort();
+/**
+ * The repository variables a deploy of the unit reads (`CLEVER_APP_ID_ORDERS`), as its template's manifest names
+ * them (deploy.appVariable over its answers): none for a template that does not deploy.
+ */
+export function deployVariables(template: Pick<Template, "deploy">, answers: Answers): string[] {
+  return template.deploy ? [renderString(template.deploy.appVariable, answers)] : [];
 }

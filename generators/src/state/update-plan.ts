@@ -1,15 +1,14 @@
-import { resolveAnswers } from "../engine/answers.js";
+import { resolveRecordedAnswers } from "../engine/answers.js";
 import { type PlannedFile, renderTemplate } from "../engine/render.js";
 import type { FileKind, Template } from "../engine/template.js";
 import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
+import type { Tree as RepositoryTree, ReadableTree as Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
+import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
-import { basePath, type RepoConfig, readConfig, readUnits, type Unit, unitRecordWrite } from "./store.js";
-import type { ReadableTree as Tree } from "../engine/tree.js";
-import type { Tree as RepositoryTree } from "../engine/tree.js";
-import { generatorVersion, repoTemplatesDir } from "../workspace.js";
+import { basePath, type RepoConfig, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "./store.js";
 
 /**
  * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
@@ -127,14 +126,15 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
 function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, scope: string, version: string) {
   let template = templates.get(unit.template);
   if (!template) {
-    template = loadTemplate(templatesDir, unit.template);
+    template = templateOfUnit(unit, loadTemplate, templatesDir);
     templates.set(unit.template, template);
   }
   try {
-    const answers = resolveAnswers(template, unit.answers, scope, true);
+    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, scope);
     return { answers, rendered: renderTemplate(template, answers, { scope, shipyardVersion: version }) };
   } catch (error) {
-    if (error instanceof ShipyardError) throw new ShipyardError(error.code, `${unit.id}: ${error.message}`, error.hint);
+    // A broken record names its file already; anything else from the template is told which unit it was rendering.
+    if (error instanceof ShipyardError && error.code !== "BROKEN_STATE") throw new ShipyardError(error.code, `${unit.id}: ${error.message}`, error.hint);
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { acquireLock, describeOwner, readOwner } from "../../engine/lock.js";
 import { recoverInterrupted } from "../../engine/transaction.js";
@@ -34,6 +34,12 @@ export function recoverInterruptedCreate(cwd: string, dir: string): void {
   rmSync(join(marker, "creates"), { force: true });
   release();
   rmSync(marker, { recursive: true, force: true });
+  const who = owner ? `create-shipyard (${describeOwner(owner)})` : "create-shipyard";
+  if (notes.length === 0 && existsSync(join(root, ".shipyard/config.json"))) {
+    // Killed after its transaction was committed, before it removed its lock: the repository is complete.
+    process.stderr.write(`create-shipyard: an interrupted ${who} had finished writing ${displayPath(cwd, root)}; removed the lock it left.\n`);
+    return;
+  }
   let removed = "";
   if (creates && (root === creates || root.startsWith(`${creates}/`)) && readdirSync(root).length === 0) {
     // Only empty folders are left of what it created: remove them up to the one it made.
@@ -47,7 +53,6 @@ export function recoverInterruptedCreate(cwd: string, dir: string): void {
     }
     removed = `, and removed ${displayPath(cwd, creates)}`;
   }
-  const who = owner ? `create-shipyard (${describeOwner(owner)})` : "create-shipyard";
   const rolled = notes.length ? ` (${notes.join(" ")})` : "";
   process.stderr.write(`create-shipyard: cleaned up what an interrupted ${who} left in ${displayPath(cwd, root)}${rolled}${removed}; starting again.\n`);
 }

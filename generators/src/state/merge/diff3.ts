@@ -27,58 +27,122 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   while (prefix < base.length && prefix < side.length && base[prefix] === side[prefix]) prefix += 1;
   let suffix = 0;
   while (suffix < base.length - prefix && suffix < side.length - prefix && base[base.length - 1 - suffix] === side[side.length - 1 - suffix]) suffix += 1;
-  const result: Hunk[] = [];
+  // Which lines each file changed (xdiff's rchg): a removed base line, an added side line.
+  const removed = new Uint8Array(base.length);
+  const added = new Uint8Array(side.length);
   let baseAt = prefix;
   let sideAt = prefix;
-  let open: Hunk | undefined;
   for (const change of diffArrays(base.slice(prefix, base.length - suffix), side.slice(prefix, side.length - suffix))) {
     const count = change.count ?? change.value.length;
-    if (!change.added && !change.removed) {
-      open = undefined;
-      baseAt += count;
-      sideAt += count;
+    if (change.removed) removed.fill(1, baseAt, baseAt + count);
+    if (change.added) added.fill(1, sideAt, sideAt + count);
+    if (!change.added) baseAt += count;
+    if (!change.removed) sideAt += count;
+  }
+  compact(base, removed, added);
+  compact(side, added, removed);
+  // Unchanged lines pair up in order in both files; each stretch of changed lines between them is one hunk.
+  const result: Hunk[] = [];
+  let b = 0;
+  let s = 0;
+  while (b < base.length || s < side.length) {
+    if (b < base.length && s < side.length && !removed[b] && !added[s]) {
+      b += 1;
+      s += 1;
       continue;
     }
-    if (!open) {
-      open = { side: name, baseStart: baseAt, baseEnd: baseAt, sideStart: sideAt, sideEnd: sideAt };
-      result.push(open);
-    }
-    if (change.removed) {
-      baseAt += count;
-      open.baseEnd = baseAt;
-    } else {
-      sideAt += count;
-      open.sideEnd = sideAt;
-    }
+    const hunk: Hunk = { side: name, baseStart: b, baseEnd: b, sideStart: s, sideEnd: s };
+    while (b < base.length && removed[b]) b += 1;
+    while (s < side.length && added[s]) s += 1;
+    hunk.baseEnd = b;
+    hunk.sideEnd = s;
+    result.push(hunk);
   }
-  slideDown(result, base, side);
   return result;
 }
 
+/** A group of changed lines [start, end) of one file; an empty group stands between two unchanged lines. */
+interface Group {
+  start: number;
+  end: number;
+}
+
 /**
- * An insertion or deletion inside a run of equal lines (a blank line added next to another) can sit anywhere in
- * the run; like git's xdiff, put it as low as it goes, so that whether it touches the other side's change (a
- * conflict) is decided as `git merge-file` decides it.
+ * git's xdl_change_compact, without the indent heuristic (which `git merge-file` does not turn on): a change
+ * inside a run of equal lines (a blank line added next to another) can sit anywhere in the run, and where it sits
+ * decides whether it touches the other side's change. Each group slides up as far as it goes and then down as
+ * far as it goes, merging with the groups it meets, and ends lowest, or lined up with a change of the other file
+ * where it can be, exactly as git places it; so conflicts are decided as `git merge-file` decides them.
  */
-function slideDown(list: Hunk[], base: string[], side: string[]): void {
-  list.forEach((hunk, index) => {
-    const limit = list[index + 1];
-    if (hunk.baseStart === hunk.baseEnd) {
-      while (hunk.sideEnd < side.length && side[hunk.sideStart] === side[hunk.sideEnd] && (!limit || limit.sideStart > hunk.sideEnd + 1) && hunk.baseEnd < base.length) {
-        hunk.sideStart += 1;
-        hunk.sideEnd += 1;
-        hunk.baseStart += 1;
-        hunk.baseEnd += 1;
-      }
-    } else if (hunk.sideStart === hunk.sideEnd) {
-      while (hunk.baseEnd < base.length && base[hunk.baseStart] === base[hunk.baseEnd] && (!limit || limit.baseStart > hunk.baseEnd + 1)) {
-        hunk.baseStart += 1;
-        hunk.baseEnd += 1;
-        hunk.sideStart += 1;
-        hunk.sideEnd += 1;
+function compact(lines: string[], changed: Uint8Array, other: Uint8Array): void {
+  const n = lines.length;
+  const m = other.length;
+  const first = (flags: Uint8Array, length: number): Group => {
+    const group = { start: 0, end: 0 };
+    while (group.end < length && flags[group.end]) group.end += 1;
+    return group;
+  };
+  const next = (group: Group, flags: Uint8Array, length: number): boolean => {
+    if (group.end >= length) return false;
+    group.start = group.end + 1;
+    group.end = group.start;
+    while (group.end < length && flags[group.end]) group.end += 1;
+    return true;
+  };
+  const previous = (group: Group, flags: Uint8Array): boolean => {
+    if (group.start === 0) return false;
+    group.end = group.start - 1;
+    group.start = group.end;
+    while (group.start > 0 && flags[group.start - 1]) group.start -= 1;
+    return true;
+  };
+  const slideUp = (group: Group): boolean => {
+    if (group.start === 0 || lines[group.start - 1] !== lines[group.end - 1]) return false;
+    group.start -= 1;
+    group.end -= 1;
+    changed[group.start] = 1;
+    changed[group.end] = 0;
+    while (group.start > 0 && changed[group.start - 1]) group.start -= 1;
+    return true;
+  };
+  const slideDown = (group: Group): boolean => {
+    if (group.end >= n || lines[group.start] !== lines[group.end]) return false;
+    changed[group.start] = 0;
+    changed[group.end] = 1;
+    group.start += 1;
+    group.end += 1;
+    while (group.end < n && changed[group.end]) group.end += 1;
+    return true;
+  };
+  const group = first(changed, n);
+  const facing = first(other, m);
+  for (;;) {
+    if (group.end > group.start) {
+      let size: number;
+      let earliestEnd: number;
+      let endMatchingOther: number;
+      do {
+        size = group.end - group.start;
+        endMatchingOther = -1;
+        while (slideUp(group)) previous(facing, other);
+        earliestEnd = group.end;
+        if (facing.end > facing.start) endMatchingOther = group.end;
+        while (slideDown(group)) {
+          next(facing, other, m);
+          if (facing.end > facing.start) endMatchingOther = group.end;
+        }
+      } while (size !== group.end - group.start);
+      if (group.end !== earliestEnd && endMatchingOther !== -1) {
+        // Back up to line up with the last change of the other file this group can face.
+        while (facing.end === facing.start) {
+          slideUp(group);
+          previous(facing, other);
+        }
       }
     }
-  });
+    if (!next(group, changed, n)) break;
+    next(facing, other, m);
+  }
 }
 
 function pushAll(target: string[], source: string[], start: number, end: number): void {
