@@ -21,7 +21,7 @@ it("sees the committed tree", () => {
   expect(process.cwd()).toBe(process.env.EXPECTED_SUITE_DIR);
   expect(existsSync("packages/orders")).toBe(false);
   expect(existsSync("leftover.txt")).toBe(false);
-  expect(readFileSync("README.md", "utf8")).not.toContain("an edit in progress");
+  expect(readFileSync("README.md", "utf8")).not.toContain("SHIPYARD-PROBE-UNCOMMITTED-EDIT");
   expect(execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" })).toBe("");
 });
 `;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   mkdirSync(join(repo.dir, "packages/orders"), { recursive: true });
   writeFileSync(join(repo.dir, "packages/orders/package.json"), '{ "name": "@shipyard/orders", "version": "0.1.0" }\n');
   writeFileSync(join(repo.dir, "package-lock.json"), "{}\n");
-  writeFileSync(join(repo.dir, "README.md"), `${readFileSync(join(repo.dir, "README.md"), "utf8")}\nan edit in progress\n`);
+  writeFileSync(join(repo.dir, "README.md"), `${readFileSync(join(repo.dir, "README.md"), "utf8")}\nSHIPYARD-PROBE-UNCOMMITTED-EDIT\n`);
   // podman is not this test's business: the script's image prune must not touch the machine's images.
   mkdirSync(join(work, "bin"));
   writeFileSync(join(work, "bin/podman"), "#!/bin/sh\nexit 0\n");
