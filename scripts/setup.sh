@@ -21,11 +21,14 @@ git config --global user.name >/dev/null || git config --global user.name "Shipy
 git config --global user.email >/dev/null || git config --global user.email "ci@shipyard.invalid"
 
 step "npm dependencies"
-npm ci --no-audit --no-fund
+bash scripts/setup/npm-deps.sh
 
 step "test tools (local npm registry, turbo cache server, clever-tools with Node 22)"
 bash scripts/setup/tools.sh
 bash scripts/setup/clever-tools.sh
+
+step "the services' Node.js (24), next to the machine's"
+bash scripts/setup/service-node.sh 24
 
 step "podman and the node:24-bookworm-slim stand-in (Docker Hub is not reachable here)"
 bash scripts/setup/podman.sh

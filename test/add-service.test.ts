@@ -105,7 +105,7 @@ function mutate(text: string, from: string, to: string): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-describe("in a fresh clone: npm ci, npx shipyard add service orders --yes, npm install, turbo", () => {
+describe("in a fresh clone: npm ci, npm run shipyard -- add service orders --yes, npm install, turbo", () => {
   let repo: TempRepo;
   const turboEnv = { TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", NO_COLOR: "1", FORCE_COLOR: "0" };
   const turbo = (...args: string[]) => runCommand("npx", ["turbo", ...args], repo.dir, { env: turboEnv, timeoutMs: 600_000 });
@@ -115,12 +115,17 @@ describe("in a fresh clone: npm ci, npx shipyard add service orders --yes, npm i
     repo = makeTempRepo();
     const ci = await runCommand("npm", ["ci", "--prefer-offline", "--no-audit", "--no-fund"], repo.dir, { timeoutMs: 600_000 });
     expect(ci.code, `npm ci\n${ci.stderr}`).toBe(0);
-    const add = await runCommand("npx", ["shipyard", "add", "service", "orders", "--yes"], repo.dir);
-    expect(add.code, `npx shipyard add service orders --yes\n${add.stdout}${add.stderr}`).toBe(0);
+    // The README's form: the root script runs the installed bin only (a bare `npx shipyard` could fetch a package).
+    const add = await runCommand("npm", ["run", "shipyard", "--", "add", "service", "orders", "--yes"], repo.dir);
+    expect(add.code, `npm run shipyard -- add service orders --yes\n${add.stdout}${add.stderr}`).toBe(0);
     // The next step the CLI prints, as a user follows it.
     expect(add.stdout).toContain("npm install");
-    const install = await runCommand("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], repo.dir, { timeoutMs: 600_000 });
-    expect(install.code, `npm install\n${install.stderr}`).toBe(0);
+    // The set-up's npm step after the main job: npm ci refuses the stale lockfile, so it runs npm install, which
+    // updates it (the README's commands work in either order).
+    const install = await runCommand("bash", ["scripts/setup/npm-deps.sh"], repo.dir, { env: { npm_config_prefer_offline: "true" }, timeoutMs: 600_000 });
+    expect(install.code, `scripts/setup/npm-deps.sh\n${install.stdout}${install.stderr}`).toBe(0);
+    expect(install.stdout).toContain("package-lock.json does not match the workspaces");
+    expect(Object.keys((JSON.parse(readFileSync(join(repo.dir, "package-lock.json"), "utf8")) as { packages: object }).packages)).toContain("packages/orders");
   }, 900_000);
   afterAll(() => repo?.remove());
 

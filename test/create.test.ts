@@ -48,15 +48,44 @@ async function deadRegistryEnv(): Promise<Record<string, string>> {
 }
 
 /**
- * create-shipyard on a pseudo-terminal (util-linux `script`), answering each question once its text appears.
- * Output is the terminal's, escape sequences removed.
+ * A registry that accepts connections and never answers: npm install hangs until it is stopped.
+ * `env` points npm at it (and an empty cache, so nothing is served from there).
  */
-function onTerminal(cwd: string, args: string[], dialogue: Array<[question: string, keys: string]>): Promise<{ code: number | null; output: string }> {
+async function hangingRegistry(): Promise<{ env: Record<string, string>; sockets: Set<Socket>; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  const port = (server.address() as { port: number }).port;
+  return {
+    env: { ...(await deadRegistryEnv()), npm_config_registry: `http://127.0.0.1:${port}/`, npm_config_fetch_timeout: "120000" },
+    sockets,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+/**
+ * create-shipyard on a pseudo-terminal (util-linux `script`) of 80 columns, answering each question once its text
+ * appears (a "question" can be any output, `paused at install` included; "\x03" is Ctrl-C, which the terminal turns
+ * into SIGINT for the foreground processes, npm included). Output is the terminal's, escape sequences removed.
+ * TERM=dumb unless `env` says otherwise (with a real TERM, the spinner runs).
+ */
+function onTerminal(
+  cwd: string,
+  args: string[],
+  dialogue: Array<[question: string, keys: string]>,
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number | null; output: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = [process.execPath, createBin, ...args].map(quote).join(" ");
+  const command = `stty cols 80 rows 24 && exec ${[process.execPath, createBin, ...args].map(quote).join(" ")}`;
   const child = spawn("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
     cwd,
-    env: userEnv({ TERM: "dumb", CI: undefined }),
+    env: userEnv({ TERM: "dumb", CI: undefined, ...env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";
@@ -221,16 +250,10 @@ describe("failure part way", () => {
 
   it("on SIGINT during the install, stops npm and removes the directory (exit 130)", async () => {
     const cwd = fresh("fail-sigint");
-    // A registry that accepts connections and never answers: npm install hangs until it is stopped.
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on("error", () => {});
-    });
-    await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
-    const port = (server.address() as { port: number }).port;
+    const registry = await hangingRegistry();
+    const { sockets } = registry;
     try {
-      const env = userEnv({ ...(await deadRegistryEnv()), npm_config_registry: `http://127.0.0.1:${port}/`, npm_config_fetch_timeout: "120000" });
+      const env = userEnv(registry.env);
       const child = spawn(process.execPath, [createBin, "my-platform", "--yes", "--no-git"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
@@ -248,9 +271,72 @@ describe("failure part way", () => {
       expect(stderr).toContain("create-shipyard: Interrupted (SIGINT) during npm install: removed my-platform.");
       expect(readdirSync(cwd)).toEqual([]);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      server.close();
+      registry.close();
     }
+  });
+
+  // Ctrl-C on a terminal, as a person presses it: the spinner must leave the terminal in cooked mode (ora's default
+  // raw mode swallowed it) and the terminal's SIGINT also reaches npm, which may report it first.
+  it("Ctrl-C on a terminal during the install (spinner running, no prompt shown): exit 130, the directory removed", async () => {
+    const cwd = fresh("tty-ctrl-c-install");
+    const registry = await hangingRegistry();
+    try {
+      const run = await onTerminal(cwd, ["my-platform", "--yes", "--no-git"], [["paused at install", "\x03"]], {
+        ...registry.env,
+        TERM: "xterm-256color",
+        SHIPYARD_TEST_PAUSE_AT: "install",
+      });
+      expect(run.code, run.output).toBe(130);
+      expect(run.output).toContain("Installing dependencies: interrupted");
+      expect(run.output).toContain("create-shipyard: Interrupted (SIGINT) during npm install: removed my-platform.");
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      registry.close();
+    }
+  });
+
+  it("Ctrl-C on a terminal during the install after the questions were answered: exit 130, nothing left", async () => {
+    const cwd = fresh("tty-ctrl-c-asked");
+    writeFileSync(join(cwd, "notes.txt"), "mine\n");
+    const before = snapshotTree(cwd);
+    const registry = await hangingRegistry();
+    try {
+      const run = await onTerminal(
+        cwd,
+        ["--no-git"],
+        [
+          ["Where should the repository be created?", "asked\r"],
+          ["npm scope", "\r"],
+          ["Create a first service?", "\r"],
+          ["Its name", "\r"],
+          ["a one-line description", "\r"],
+          ["the port it listens on", "\r"],
+          ["the Clever Cloud runtime", "\r"],
+          ["the Node.js major version", "\r"],
+          ["paused at install", "\x03"],
+        ],
+        { ...registry.env, TERM: "xterm-256color", SHIPYARD_TEST_PAUSE_AT: "install" },
+      );
+      expect(run.code, run.output).toBe(130);
+      expect(run.output).toContain("create-shipyard: Interrupted (SIGINT) during npm install: removed asked.");
+      expect(snapshotTree(cwd)).toEqual(before);
+    } finally {
+      registry.close();
+    }
+  });
+
+  it("Ctrl-C on a terminal during the initial git commit, in an existing directory: exit 130, only its files removed", async () => {
+    const cwd = fresh("tty-ctrl-c-git");
+    writeFileSync(join(cwd, "notes.txt"), "mine\n");
+    const before = snapshotTree(cwd);
+    const run = await onTerminal(cwd, [".", "--yes", "--force", "--no-install"], [["paused at git", "\x03"]], {
+      TERM: "xterm-256color",
+      SHIPYARD_TEST_PAUSE_AT: "git",
+    });
+    expect(run.code, run.output).toBe(130);
+    expect(run.output).toMatch(/create-shipyard: Interrupted \(SIGINT\) during the initial git commit: removed the \d+ files and folders it had added to \./);
+    expect(snapshotTree(cwd)).toEqual(before);
+    expect(readdirSync(cwd)).toEqual(["notes.txt"]);
   });
 });
 
@@ -308,12 +394,12 @@ describe("scaffold", () => {
     expect(problems).toEqual([]);
 
     const readme = read(dir, "README.md");
-    for (const words of ["CLEVER_TOKEN", "CLEVER_SECRET", "CLEVER_APP_ID_", "TURBO_TOKEN", "npx shipyard add service", "npm test", ".shipyard/"]) expect(readme).toContain(words);
+    for (const words of ["CLEVER_TOKEN", "CLEVER_SECRET", "CLEVER_APP_ID_", "TURBO_TOKEN", "npm run shipyard -- add service", "npm test", ".shipyard/"]) expect(readme).toContain(words);
 
     const out = stripAnsi(result.stdout);
     expect(out).toContain("Next steps:");
     expect(out).toMatch(/cd my-platform\n\s+npm install\s+#/);
-    expect(out).toContain("npx shipyard add service <name>");
+    expect(out).toContain("npm run shipyard -- add service <name>");
     expect(out).toContain("CLEVER_APP_ID_API");
 
     // The state is what `shipyard update` expects: right after create, nothing to do.
@@ -411,6 +497,26 @@ describe("scaffold", () => {
     expect(cancelled.code).toBe(130);
     expect(cancelled.output).toContain("cancelled, nothing was written");
     expect(readdirSync(cwd)).toEqual(["tty-repo"]);
+  });
+
+  it("one Node.js major per service: engines, Dockerfile, clever.env and workflow agree; .nvmrc follows the first", async () => {
+    const cwd = fresh("node-story");
+    const created = await runCreate(cwd, ["repo", "--yes", "--service", "orders", ...FAST]);
+    expect(created.code, created.stderr).toBe(0);
+    const dir = join(cwd, "repo");
+    const added = await runCommand(process.execPath, [shipyardBin, "add", "service", "billing", "--node", "22", "--yes"], dir);
+    expect(added.code, added.stderr).toBe(0);
+    const majorsOf = (name: string) => ({
+      engines: readJson<{ engines: { node: string } }>(dir, `packages/${name}/package.json`).engines.node,
+      docker: /^ARG NODE_MAJOR=(\d+)$/m.exec(read(dir, `packages/${name}/Dockerfile`))?.[1],
+      clever: /^CC_NODE_VERSION=(\d+)$/m.exec(read(dir, `packages/${name}/clever.env`))?.[1],
+      // The CI job's; the deploy job runs clever-tools, which needs Node.js 22 or later, on 24 whatever the service's.
+      workflow: /node-version: (\d+)/.exec(read(dir, `.github/workflows/${name}.yml`))?.[1],
+    });
+    expect(majorsOf("orders")).toEqual({ engines: "24.x", docker: "24", clever: "24", workflow: "24" });
+    expect(majorsOf("billing")).toEqual({ engines: "22.x", docker: "22", clever: "22", workflow: "22" });
+    expect(read(dir, ".nvmrc").trim()).toBe("24");
+    expect(read(dir, ".github/workflows/ci.yml")).toContain("node-version-file: .nvmrc");
   });
 
   it("--help and --version", async () => {

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertCleverFlagsExist } from "./support/clever-cli.js";
@@ -10,7 +11,7 @@ import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, type TempRepo, user
  * temporary copy of this repository (one `npm ci`, shared by every file; before each file the copy is reset to its
  * first commit and its installed packages, so files do not depend on each other). Each block runs with `bash -euo pipefail` at the
  * repository root and must exit 0. Blocks that need GitHub, Clever Cloud or a container engine stay plain ```sh,
- * but their `clever …` and `npx shipyard …` commands are still checked against the real CLIs' --help.
+ * but their `clever …` and `npm run shipyard -- …` commands are still checked against the real CLIs' --help.
  * Also: every English doc has its Spanish translation (same file name under docs/es/) with the same tested
  * commands, and every relative link (and #anchor) resolves.
  */
@@ -256,6 +257,9 @@ describe("docs: the commands run", () => {
     npm_config_update_notifier: "false",
     npm_config_fund: "false",
     npm_config_audit: "false",
+    // The reader follows the tutorial on the services' Node.js (`nvm use`: .nvmrc says 24), installed by
+    // scripts/setup/service-node.sh; on an older Node.js, `doctor` rightly fails (it cannot run `npm run dev`).
+    PATH: `${join(process.env.SHIPYARD_NODE_PREFIX ?? "/opt/shipyard", "node-24", "bin")}:${process.env.PATH}`,
   });
 
   beforeAll(async () => {
@@ -350,6 +354,11 @@ describe("docs: shipyard commands use flags the CLI has", () => {
       .flatMap((block) =>
         shellCommands(block.code).flatMap((words): CliUse[] => {
           if (words[0] === "npx" && words[1] === "shipyard") return [{ doc, line: block.line, cli: "shipyard", argv: words.slice(2) }];
+          // `npm run [--silent] shipyard -- <args>`: the root script that runs the installed bin.
+          const script = words[0] === "npm" && words[1] === "run" ? words.findIndex((word, i) => i > 1 && !word.startsWith("-")) : -1;
+          if (script > 0 && words[script] === "shipyard") {
+            return [{ doc, line: block.line, cli: "shipyard", argv: words[script + 1] === "--" ? words.slice(script + 2) : words.slice(script + 1) }];
+          }
           if (words[0] === "npx" && words[1] === "create-shipyard") return [{ doc, line: block.line, cli: "create", argv: words.slice(2) }];
           if (words[0] === "npm" && ["create", "init"].includes(words[1] as string) && /^shipyard(@|$)/.test(words.find((word, i) => i > 1 && !word.startsWith("-")) ?? "")) {
             const dash = words.indexOf("--");
@@ -393,5 +402,89 @@ describe("docs: shipyard commands use flags the CLI has", () => {
       .map((word) => word.split("=")[0] as string)
       .filter((flag) => !current.options.includes(flag));
     expect(unknown, `${use.cli} ${path.join(" ")}: options are ${current.options.join(" ")}`).toEqual([]);
+  });
+});
+
+/*
+ * A bare `npx shipyard` where the dependencies are not installed downloads and runs whatever package is called
+ * `shipyard` on the registry. Nothing a newcomer reads or is told to run may say it: the docs (English and Spanish),
+ * the READMEs, what templates render (generated READMEs, comments in generated files) and every message the CLI
+ * prints (its sources). They say `npm run shipyard -- …`, the root script, which only runs the installed bin.
+ * Workflows are left out: they run after `npm ci`, where npx finds the installed bin.
+ */
+describe("no bare npx shipyard", () => {
+  const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: repoRoot, encoding: "utf8" })
+    .split("\0")
+    .filter((path) => path && existsSync(join(repoRoot, path)));
+  const scanned = tracked.filter(
+    (path) =>
+      /^(README\.md|docs\/.*\.md|generators\/README\.md|generators\/src\/.*\.ts|\.shipyard\/README\.md)$/.test(path) ||
+      (/^(templates\/[^/]+\/files|packages)\//.test(path) && !/\/\.github\//.test(path)),
+  );
+
+  it("covers the docs, the READMEs, the templates and the CLI's sources", () => {
+    for (const expected of ["README.md", "docs/tutorial.md", "docs/es/tutorial.md", "generators/src/cli/report.ts", "templates/monorepo/files/README.md"]) {
+      expect(scanned).toContain(expected);
+    }
+  });
+
+  it("none of them runs `npx shipyard` (or `npx create-shipyard`)", () => {
+    const found = scanned.flatMap((path) =>
+      readFileSync(join(repoRoot, path), "utf8")
+        .split("\n")
+        .flatMap((line, index) => (/\bnpx\s+(?:-\S+\s+)*(shipyard|create-shipyard)(?![\w-])/.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("the printed next steps of create and the root script they rely on", async () => {
+    ensureCliBuilt();
+    const dir = mkdtempSync(join(tmpdir(), "shipyard-npx-"));
+    try {
+      const created = await runCommand(process.execPath, [join(repoRoot, "generators/dist/cli/create-shipyard.js"), "repo", "--yes", "--no-install", "--no-git"], dir);
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stdout).toContain("npm run shipyard -- add service <name>");
+      expect(created.stdout + created.stderr).not.toMatch(/\bnpx\s+shipyard\b/);
+      const rootPackage = JSON.parse(readFileSync(join(dir, "repo/package.json"), "utf8")) as { scripts: Record<string, string> };
+      expect(rootPackage.scripts.shipyard).toBe("shipyard");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/*
+ * podman builds images in the OCI format by default, which has no HEALTHCHECK: the generated Dockerfile's health
+ * check silently disappears. Wherever the docs build with podman, they say --format docker.
+ */
+describe("podman builds keep the HEALTHCHECK", () => {
+  const files = ["docs/tutorial.md", "docs/es/tutorial.md", "templates/service/files/packages/__name__/README.md"];
+  it.each(files)("%s gives the podman form with --format docker", (path) => {
+    expect(readFileSync(join(repoRoot, path), "utf8")).toMatch(/podman build [^\n`]*--format docker/);
+  });
+  it("no doc or template runs podman build without --format docker", () => {
+    const tracked = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.md"], { cwd: repoRoot, encoding: "utf8" })
+      .split("\0")
+      .filter((path) => path && existsSync(join(repoRoot, path)));
+    const without = tracked.flatMap((path) =>
+      readFileSync(join(repoRoot, path), "utf8")
+        .split("\n")
+        .flatMap((line, index) => (/podman build\b/.test(line) && !/--format docker/.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(without).toEqual([]);
+  });
+});
+
+/* Spanish: a library is a "biblioteca" ("librería" is a bookshop), one word throughout. */
+describe("Spanish wording", () => {
+  it("docs/es says biblioteca, never librería", () => {
+    const found = listDocs()
+      .filter((doc) => doc.startsWith("es/"))
+      .flatMap((doc) =>
+        read(doc)
+          .split("\n")
+          .flatMap((line, index) => (/librer[ií]as?\b/i.test(line) ? [`${doc}:${index + 1}: ${line.trim()}`] : [])),
+      );
+    expect(found).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { ShipyardError } from "./errors.js";
 
 export type GitOutcome =
   | { status: "committed"; branch: string }
@@ -14,10 +15,16 @@ interface GitRun {
   missing: boolean;
 }
 
+/** One git command. Stopped by the run's signal, or by a signal of its own (Ctrl-C reaches git too): INTERRUPTED. */
 function git(cwd: string, args: string[], signal: AbortSignal): Promise<GitRun> {
-  return new Promise((resolvePromise) => {
+  return new Promise((resolvePromise, reject) => {
     execFile("git", args, { cwd, signal, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = (error as NodeJS.ErrnoException | null)?.code;
+      const killedBy = (error as { signal?: string } | null)?.signal;
+      if (signal.aborted || killedBy === "SIGINT" || killedBy === "SIGTERM" || killedBy === "SIGHUP") {
+        reject(new ShipyardError("INTERRUPTED", `Interrupted${killedBy ? ` (${killedBy})` : ""} during git ${args[0]}.`));
+        return;
+      }
       resolvePromise({ ok: !error, stdout: stdout.trim(), stderr: stderr.trim(), missing: code === "ENOENT" });
     });
   });
@@ -31,9 +38,16 @@ export const MAIN_BRANCH = "main";
 /**
  * Makes `root` a git repository with one commit of everything in it. Skipped, with the reason, when git is missing or
  * `root` is already inside a repository (someone else's history); left uncommitted, with the reason, when git has no
- * identity or the commit fails. `beforeInit` runs just before `.git` is created.
+ * identity or the commit fails. `beforeInit` runs just before `.git` is created, `afterInit` (awaited) just after.
+ * An interruption (the signal aborted, or git killed by a signal) rejects with INTERRUPTED.
  */
-export async function initialCommit(root: string, message: string, signal: AbortSignal, beforeInit: () => void): Promise<GitOutcome> {
+export async function initialCommit(
+  root: string,
+  message: string,
+  signal: AbortSignal,
+  beforeInit: () => void,
+  afterInit: () => Promise<void> = async () => {},
+): Promise<GitOutcome> {
   const version = await git(root, ["--version"], signal);
   if (version.missing) return { status: "skipped", reason: "git is not installed" };
   const inside = await git(root, ["rev-parse", "--show-toplevel"], signal);
@@ -41,6 +55,7 @@ export async function initialCommit(root: string, message: string, signal: Abort
   beforeInit();
   const init = await git(root, ["init", "--quiet"], signal);
   if (!init.ok) return { status: "skipped", reason: `git init failed: ${firstLine(init.stderr)}` };
+  await afterInit();
   await git(root, ["symbolic-ref", "HEAD", `refs/heads/${MAIN_BRANCH}`], signal);
   const name = await git(root, ["config", "user.name"], signal);
   const email = await git(root, ["config", "user.email"], signal);

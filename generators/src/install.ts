@@ -60,6 +60,11 @@ export function npmInstall(cwd: string, signal: AbortSignal): Promise<InstallRes
     });
     child.once("close", (code, signalName) => {
       if (signal.aborted) return; // reported by the "error" event
+      if (signalName === "SIGINT" || signalName === "SIGTERM" || signalName === "SIGHUP") {
+        // Ctrl-C on a terminal signals npm too, and it may be gone before our own handler runs: an interruption.
+        reject(new ShipyardError("INTERRUPTED", `Interrupted (${signalName}) during npm install.`));
+        return;
+      }
       if (code === 0) {
         const summary = stdout.match(/(added|changed|up to date)[^\n]*/)?.[0]?.trim();
         resolvePromise({ ms: performance.now() - started, summary });

@@ -9,7 +9,7 @@ import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
 
 /**
  * `npm run gen`: plop's interactive menu, one generator per template folder. Its only action calls the same
- * `add` as `npx shipyard add`, so the menu and the CLI can never produce different files.
+ * `add` as `npm run shipyard -- add`, so the menu and the CLI can never produce different files.
  */
 export default function plopfile(plop: NodePlopAPI): void {
   const root = findRepoRoot(process.cwd());

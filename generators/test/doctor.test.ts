@@ -15,18 +15,55 @@ beforeEach(async () => {
 });
 afterEach(() => fixture.dispose());
 
-const errorsOf = () => doctor(fixture.root).checks.filter((check) => check.status === "error");
+/** Errors on the services' Node.js (this machine's may be older than theirs, which is an error of its own). */
+const errorsOf = () => doctor(fixture.root, { nodeVersion: "24.11.0" }).checks.filter((check) => check.status === "error");
 const replaceIn = (path: string, from: string | RegExp, to: string) => fixture.write(path, fixture.read(path).replace(from, to));
 
 describe("shipyard doctor", () => {
   it("finds no error in a freshly generated repository", () => {
-    const result = doctor(fixture.root);
+    // On the services' Node.js (this machine's may be older: see the next test).
+    const result = doctor(fixture.root, { nodeVersion: "24.11.0" });
     expect(result.errors).toBe(0);
     expect(result.checks.map((check) => check.check)).toEqual(
       expect.arrayContaining(["node", "npm", "git", "containers", "lockfile", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
     );
     // Optional tools are warnings at worst, never errors.
-    for (const check of result.checks.filter((check) => ["containers", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
+    for (const check of result.checks.filter((check) => ["containers", "container-engine", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
+  });
+
+  it("reports a Node.js that cannot run the services' scripts as an error, with the fix", () => {
+    const check = (nodeVersion: string) => doctor(fixture.root, { nodeVersion }).checks.find((result) => result.check === "node-scripts");
+    expect(check("20.20.2")).toEqual({
+      check: "node-scripts",
+      status: "error",
+      message:
+        "Node.js 20.20.2 cannot run the TypeScript scripts of billing (npm run dev), orders (npm run dev): running a .ts file needs Node.js 22.18 or later, and the services use Node.js 24.",
+      fix: "nvm install 24 && nvm use 24 (.nvmrc names it), or install Node.js 24 from https://nodejs.org, then run the command again.",
+    });
+    expect(check("22.17.1")?.status).toBe("error");
+    for (const version of ["22.18.0", "23.6.0", "24.11.0", "26.0.0"]) expect(check(version)?.status, version).toBe("ok");
+    // A repository whose services run no .ts file directly has nothing to block.
+    for (const name of ["orders", "billing"]) replaceIn(`packages/${name}/package.json`, /"dev": "[^"]*"/, '"dev": "node --watch dist/server.js"');
+    expect(check("20.20.2")?.status).toBe("ok");
+  });
+
+  it("checks that the container engine answers, not only that its CLI is installed", () => {
+    const engine = () => doctor(fixture.root, { nodeVersion: "24.11.0" }).checks.find((check) => check.check === "container-engine");
+    // This machine's podman (scripts/setup/podman.sh) answers.
+    expect(engine()).toMatchObject({ status: "ok", message: expect.stringContaining("the podman engine answers") });
+    // A podman whose service is not there (as on macOS before `podman machine start`): the CLI works, the engine does not.
+    const saved = process.env.CONTAINER_HOST;
+    process.env.CONTAINER_HOST = `unix://${fixture.root}/no-podman.sock`;
+    try {
+      expect(engine()).toMatchObject({
+        status: "warning",
+        message: expect.stringMatching(/^The container engine does not answer, so images cannot be built here \(.*podman: Cannot connect to Podman/),
+        fix: expect.stringContaining("podman machine start"),
+      });
+    } finally {
+      if (saved === undefined) delete process.env.CONTAINER_HOST;
+      else process.env.CONTAINER_HOST = saved;
+    }
   });
 
   it("reports a missing deploy config and a missing workflow", () => {
@@ -73,6 +110,6 @@ describe("shipyard doctor", () => {
     expect(templates).toMatchObject({ status: "error", message: expect.stringContaining("packages/orders/Dockerfile") });
     replaceIn("packages/orders/Dockerfile", /<<<<<<< yours[\s\S]*>>>>>>> template/, "USER node");
     const drift = doctor(fixture.root).checks.find((check) => check.check === "templates");
-    expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("shipyard update") });
+    expect(drift).toMatchObject({ status: "warning", fix: expect.stringContaining("npm run shipyard -- update") });
   });
 });

@@ -8,14 +8,17 @@ import { canPrompt, runCli } from "./run.js";
 
 /** Progress on a terminal: a spinner with the elapsed time (ora, loaded only then). Elsewhere: plain lines. */
 async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress> {
-  const ora = tty && willInstall ? (await import("ora")).default : undefined;
+  // A terminal that reports no width (0 columns: some container and CI ptys) would make ora clear lines forever.
+  const ora = tty && willInstall && (process.stdout.columns ?? 0) > 0 ? (await import("ora")).default : undefined;
   const seconds = (since: number) => `${Math.round((performance.now() - since) / 1000)} s`;
   return {
     note: (text) => process.stdout.write(`${text}\n`),
     task(text) {
       const started = performance.now();
       if (ora) {
-        const spinner = ora({ text, stream: process.stdout }).start();
+        // discardStdin off: ora's default puts the terminal in raw mode, so Ctrl-C became a keystroke, not SIGINT,
+        // and the install could not be stopped. In cooked mode the terminal signals us (and npm) as usual.
+        const spinner = ora({ text, stream: process.stdout, discardStdin: false }).start();
         const timer = setInterval(() => (spinner.text = `${text} ${seconds(started)}`), 1000);
         return {
           succeed(done) {

@@ -12,6 +12,9 @@ import type { ChangeEntry, ChangeSet } from "../state/apply.js";
 import type { FileDiff } from "../state/diffs.js";
 import type { FileOutcome } from "../state/update-plan.js";
 
+/** `1 file`, `2 files`, `0 files`. */
+export const count = (n: number, singular: string, plural = `${singular}s`): string => `${n} ${n === 1 ? singular : plural}`;
+
 /**
  * How results look to a person (or, with --json, to a script). Commands compute; this file only prints.
  *
@@ -118,7 +121,7 @@ export function printAdd(result: AddResult, json: boolean): void {
   const verb = result.written ? "created" : "would create";
   for (const file of result.files) process.stdout.write(`  ${verb}  ${file.path}\n`);
   if (!result.written) {
-    process.stdout.write(`Dry run: ${result.files.length} files, nothing written.\n`);
+    process.stdout.write(`Dry run: ${count(result.files.length, "file")}, nothing written.\n`);
     return;
   }
   process.stdout.write(
@@ -151,15 +154,15 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   // Edited owned files are never overwritten: `update` cannot resolve them, so say what can.
   const drift = result.pending.filter((file) => file.kind === "owned" && file.outcome === "customized");
   const toWrite = result.pending.length - drift.length;
-  const summary = `${result.changes.length} files, ${toWrite} to change, ${unchanged} unchanged, ${result.conflicts.length} conflicts`;
+  const summary = `${count(result.changes.length, "file")}, ${toWrite} to change, ${unchanged} unchanged, ${count(result.conflicts.length, "conflict")}`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
-  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npx shipyard update`." : ""}\n`);
+  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npm run shipyard -- update`." : ""}\n`);
   if (result.stateWrites.length > 0 && !result.written) process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
   if (drift.length > 0) {
     process.stdout.write(
       `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +
-        "  Move the change into templates/ (then `npx shipyard update`), or drop it: delete the file and run `npx shipyard update --restore <file>`.\n",
+        "  Move the change into templates/ (then `npm run shipyard -- update`), or drop it: delete the file and run `npm run shipyard -- update --restore <file>`.\n",
     );
   }
 }
@@ -186,10 +189,10 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   }
   const { copied } = result;
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
-  process.stdout.write(`  generators/: ${copied.generators} files changed; templates/: ${copied.templates} files changed; ${copied.removed} removed\n`);
+  process.stdout.write(`  generators/: ${count(copied.generators, "file")} changed; templates/: ${count(copied.templates, "file")} changed; ${copied.removed} removed\n`);
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
   const unchanged = printOutcomes(result.changes.filter(isFileOutcome));
-  const summary = `${result.pending.length} files to change, ${unchanged} unchanged, ${result.conflicts.length} conflicts`;
+  const summary = `${count(result.pending.length, "file")} to change, ${unchanged} unchanged, ${count(result.conflicts.length, "conflict")}`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
   else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
 }
@@ -219,7 +222,7 @@ export function printDoctor(result: DoctorResult, json: boolean): void {
     process.stdout.write(`${MARK[check.status]}  ${check.message}\n`);
     if (check.fix) process.stdout.write(`         fix: ${check.fix}\n`);
   }
-  process.stdout.write(`\n${result.errors} errors, ${result.warnings} warnings.\n`);
+  process.stdout.write(`\n${count(result.errors, "error")}, ${count(result.warnings, "warning")}.\n`);
 }
 
 /** A directory as a shell word: `my platform` -> `'my platform'`. */
@@ -229,7 +232,7 @@ function printCreated(result: CreateResult): void {
   const out: string[] = [];
   const service = result.service;
   out.push(
-    `\nCreated ${result.shown}: a Shipyard monorepo (scope @${result.scope}, ${result.files} files)` +
+    `\nCreated ${result.shown}: a Shipyard monorepo (scope @${result.scope}, ${count(result.files, "file")})` +
       (service ? ` with the service ${service.name} in ${service.directory}.` : ", no service yet."),
   );
   if (result.git?.status === "committed") out.push(`Git: one initial commit on ${result.git.branch}.`);
@@ -243,7 +246,7 @@ function printCreated(result: CreateResult): void {
   if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
   steps.push(["npm test", "build and test every package (turbo)"]);
   if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
-  steps.push(["npx shipyard add service <name>", service ? "add another service" : "add a service"]);
+  steps.push(["npm run shipyard -- add service <name>", service ? "add another service" : "add a service"]);
   const width = Math.max(...steps.map(([command]) => command.length)) + 2;
   out.push("\nNext steps:");
   for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);
@@ -266,7 +269,7 @@ export function printCreate(result: CreateResult, json: boolean): void {
   }
   if (result.dryRun) {
     for (const change of result.changes) process.stdout.write(`  would create  ${change.path}\n`);
-    process.stdout.write(`Dry run: ${result.files} files in ${result.shown}, nothing written.\n`);
+    process.stdout.write(`Dry run: ${count(result.files, "file")} in ${result.shown}, nothing written.\n`);
     return;
   }
   printCreated(result);
@@ -286,7 +289,7 @@ export function printSet(result: SetResult, json: boolean): void {
   }
   for (const change of result.changes) process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
-  const conflicts = result.conflicts.length ? ` ${result.conflicts.length} conflicts: resolve the <<<<<<< markers, then commit.` : "";
+  const conflicts = result.conflicts.length ? ` ${count(result.conflicts.length, "conflict")}: resolve the <<<<<<< markers, then commit.` : "";
   process.stdout.write(result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`);
 }
 
@@ -298,7 +301,7 @@ export function printRemove(result: RemoveResult, json: boolean): void {
   printDiffs(result.diffs);
   const verb = result.written ? "removed" : "would remove";
   for (const path of result.removed) process.stdout.write(`  ${verb}  ${path}${result.userFiles.includes(path) ? "  (added by you, not generated)" : ""}\n`);
-  process.stdout.write(`  ${verb}  ${result.state.length} files of Shipyard's state (record and merge bases)\n`);
+  process.stdout.write(`  ${verb}  ${count(result.state.length, "file")} of Shipyard's state (record and merge bases)\n`);
   if (!result.written) {
     process.stdout.write("Dry run, nothing written.\n");
     return;
@@ -322,7 +325,7 @@ export function printRename(result: RenameResult, json: boolean): void {
   for (const move of result.moved) process.stdout.write(`  ${verb}  ${move.from} -> ${move.to}\n`);
   for (const path of result.imports) process.stdout.write(`  imports of @…/${result.from} rewritten in ${path}\n`);
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
-  const conflicts = result.conflicts.length ? ` ${result.conflicts.length} conflicts: resolve the <<<<<<< markers, then commit.` : "";
+  const conflicts = result.conflicts.length ? ` ${count(result.conflicts.length, "conflict")}: resolve the <<<<<<< markers, then commit.` : "";
   if (!result.written) {
     process.stdout.write(`Dry run, nothing written.${conflicts}\n`);
     return;
@@ -340,12 +343,12 @@ export function printRename(result: RenameResult, json: boolean): void {
 export function printUpgradeMarkdown(result: UpgradeResult): void {
   const lines = [
     "<!-- shipyard-upgrade -->",
-    `Shipyard ${result.fromVersion} → ${result.toVersion}: ${result.pending.length} files change, ${result.conflicts.length} conflicts.`,
+    `Shipyard ${result.fromVersion} → ${result.toVersion}: ${count(result.pending.length, "file")} change, ${count(result.conflicts.length, "conflict")}.`,
     "",
   ];
   if (result.conflicts.length > 0) {
     lines.push("### Conflicts: resolve these first", "", "Both you and the template changed the same lines. The files hold git-style `<<<<<<<` markers and CI fails until they are resolved:", "");
-    for (const file of result.conflicts) lines.push(`- [ ] \`${file.path}\` (${file.conflicts ?? 1} conflicts)`);
+    for (const file of result.conflicts) lines.push(`- [ ] \`${file.path}\` (${count(file.conflicts ?? 1, "conflict")})`);
     lines.push("");
   }
   for (const migration of result.migrations) lines.push(`- migration \`${migration.id}\`: ${migration.description}`);

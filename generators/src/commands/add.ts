@@ -44,7 +44,14 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
   let given = options.given;
   if (options.interactive && !options.yes) {
     const { askMissing } = await import("../prompts.js");
-    given = await askMissing(template.answers, given, config.scope);
+    given = await askMissing(template.answers, given, config.scope, {
+      choicesOf: (kind) => readUnits(tree).filter((unit) => unit.template === kind).map((unit) => unit.id),
+      check: (answer, value) => {
+        if (answer !== "name") return;
+        const taken = renderString(template.directory, { ...given, name: String(value) } as Answers);
+        if (unitExists(tree, String(value)) || tree.exists(taken)) throw new Error(`${taken} already exists: choose another name.`);
+      },
+    });
   }
   const answers = resolveAnswers(template, given, config.scope, options.yes);
   const name = String(answers.name);

@@ -14,6 +14,7 @@ import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/
 import { configWrite, ROOT_UNIT, unitWrites } from "../state/store.js";
 import { bundledTemplatesDir, generatorDir, generatorVersion } from "../workspace.js";
 import { planAdd } from "./add.js";
+import { holdForTests } from "./create/hold.js";
 import { CREATE_DIR, recoverInterruptedCreate } from "./create/interrupted.js";
 import { checkTarget, displayPath, Footprint, type Target } from "./create/target.js";
 
@@ -280,9 +281,13 @@ export async function create(options: CreateOptions, progress: Progress): Promis
       footprint.claim("package-lock.json");
       const task = progress.task("Installing dependencies (npm install)");
       try {
-        install = await npmInstall(target.root, controller.signal);
+        const installing = npmInstall(target.root, controller.signal);
+        installing.catch(() => {}); // awaited below; a failure during the test hold is not unhandled
+        await holdForTests("install", controller.signal);
+        install = await installing;
       } catch (error) {
-        task.fail(signalled ? "Installing dependencies: interrupted" : "Installing dependencies: failed");
+        const interrupted = signalled || (error instanceof ShipyardError && error.code === "INTERRUPTED");
+        task.fail(interrupted ? "Installing dependencies: interrupted" : "Installing dependencies: failed");
         throw error;
       }
       task.succeed(`Installed dependencies in ${(install.ms / 1000).toFixed(1)} s${install.summary ? ` (${install.summary})` : ""}`);
@@ -292,7 +297,13 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     let git: GitOutcome | undefined;
     if (options.git) {
       step = "the initial git commit";
-      git = await initialCommit(target.root, `Initial commit from create-shipyard ${version}`, controller.signal, () => footprint.claim(".git"));
+      git = await initialCommit(
+        target.root,
+        `Initial commit from create-shipyard ${version}`,
+        controller.signal,
+        () => footprint.claim(".git"),
+        () => holdForTests("git", controller.signal),
+      );
     }
     checkpoint();
 
@@ -304,6 +315,8 @@ export async function create(options: CreateOptions, progress: Progress): Promis
       startedFrom: foreign,
     };
   } catch (error) {
+    // Ctrl-C signals npm and git too: one of them may report it before our handler has run.
+    if (!signalled && error instanceof ShipyardError && error.code === "INTERRUPTED") signalled = "SIGINT";
     const undone = footprint.removeAll(options.cwd);
     if (signalled) throw new ShipyardError("INTERRUPTED", `Interrupted (${signalled}) during ${step}: ${undone}.`);
     if (error instanceof ShipyardError) throw new ShipyardError(error.code, `${error.message.replace(/\.$/, "")}; ${undone}.`, error.hint);

@@ -1,4 +1,4 @@
-import { type CheckResult, checkAppVariables, checkCleverTools, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkTemplatesInSync } from "../doctor/checks.js";
+import { type CheckResult, checkAppVariables, checkCleverTools, checkContainerEngine, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
 import { checkDeployTargets } from "../doctor/targets.js";
 import { loadTemplate, type Template } from "../engine/template.js";
@@ -13,7 +13,7 @@ export interface DoctorResult {
 }
 
 /** Runs every check, in the order a newcomer would fix things: tools first, then the repository. */
-export function doctor(cwd: string): DoctorResult {
+export function doctor(cwd: string, options: { nodeVersion?: string } = {}): DoctorResult {
   const root = findRepoRoot(cwd);
   const tree = new Tree(root);
   const templates = new Map<string, Template>();
@@ -31,9 +31,11 @@ export function doctor(cwd: string): DoctorResult {
   const context = { root, tree, units, env: process.env, templateOf };
   const checks = [
     ...checkNode(context),
+    checkServiceScripts(context, options.nodeVersion),
     checkNpm(context),
     checkGit(context),
     checkContainers(context),
+    ...[checkContainerEngine(context)].filter((check): check is CheckResult => check !== undefined),
     checkCleverTools(context),
     checkLockfile(context),
     ...checkDeployConfigs(context),

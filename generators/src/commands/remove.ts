@@ -46,7 +46,7 @@ export function remove(options: RemoveOptions): RemoveResult {
   const users = dependentsOf(units, unit.id, templateOf);
   if (users.length > 0) {
     const names = users.map((user) => user.id).join(", ");
-    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from what they use first (npx shipyard set <answer>=… --in ${users[0]?.id}).`);
+    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from what they use first (npm run shipyard -- set <answer>=… --in ${users[0]?.id}).`);
   }
   const template = templateOf(unit);
   const directory = renderString(template.directory, unit.answers);

@@ -40,7 +40,7 @@ export interface SetResult {
 
 function parseAssignment(text: string): { name: string; value: string } {
   const at = text.indexOf("=");
-  if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, "For example: npx shipyard set node=26 --all");
+  if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, "For example: npm run shipyard -- set node=26 --all");
   return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
 }
 
@@ -79,7 +79,7 @@ export function set(options: SetOptions): SetResult {
     for (const unit of having) {
       const spec = templateOf(unit).answers.find((answer) => answer.name === name);
       if (spec?.positional || spec?.type === "name") {
-        throw new ShipyardError("USAGE", `The ${name} of a package is changed with: npx shipyard rename ${unit.id} <new-name>`);
+        throw new ShipyardError("USAGE", `The ${name} of a package is changed with: npm run shipyard -- rename ${unit.id} <new-name>`);
       }
       const coerced = coerceAnswer(spec as NonNullable<typeof spec>, value, scope);
       const record = next.get(unit.id) as Unit;

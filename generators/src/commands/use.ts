@@ -48,7 +48,7 @@ export function use(options: UseOptions): UseResult {
     throw new ShipyardError(
       "INVALID_ANSWER",
       `"${options.library}" is not a ${kinds} of this repository.`,
-      candidates.length ? `${kinds} packages here: ${candidates.join(", ")}.` : `Create one first: npx shipyard add ${references[0]?.of} ${options.library}`,
+      candidates.length ? `${kinds} packages here: ${candidates.join(", ")}.` : `Create one first: npm run shipyard -- add ${references[0]?.of} ${options.library}`,
     );
   }
   const current = Array.isArray(target.answers[spec.name]) ? (target.answers[spec.name] as string[]) : [];

@@ -79,6 +79,7 @@ export function run(command: string, args: string[], cwd: string): { ok: boolean
 /** The fields of a package.json the checks read. */
 interface PackageJson {
   engines?: { node?: string; npm?: string };
+  scripts?: Record<string, string>;
   packages?: Record<string, unknown>;
 }
 
@@ -136,6 +137,39 @@ export function checkNode(context: DoctorContext): CheckResult[] {
   return results;
 }
 
+/** Node.js runs a .ts file (type stripping) without a flag from these versions on. */
+const TYPE_STRIPPING: Array<[number, number]> = [
+  [22, 18],
+  [23, 6],
+];
+const stripsTypes = (version: string) => {
+  const [major = 0, minor = 0] = version.replace(/^v/, "").split(".").map(Number);
+  return major > 23 || TYPE_STRIPPING.some(([from, fromMinor]) => major === from && minor >= fromMinor);
+};
+
+/**
+ * Whether this Node.js can run the services' own scripts: `npm run dev` runs src/server.ts directly, which needs
+ * type stripping. On an older Node.js it fails with ERR_UNKNOWN_FILE_EXTENSION and then waits for changes forever.
+ */
+export function checkServiceScripts(context: DoctorContext, nodeVersion: string = process.versions.node): CheckResult {
+  const blocked: string[] = [];
+  const majors = new Set<number>();
+  for (const { unit, directory, node } of deployments(context)) {
+    const scripts = readJson(context.tree, `${directory}/package.json`)?.scripts ?? {};
+    const runsTs = Object.entries(scripts).filter(([, command]) => /\bnode\b[^&|;]*\s[^\s&|;]+\.[cm]?ts\b/.test(command));
+    if (runsTs.length === 0) continue;
+    if (node) majors.add(Number(node));
+    blocked.push(`${unit.id} (${runsTs.map(([name]) => `npm run ${name}`).join(", ")})`);
+  }
+  if (blocked.length === 0 || stripsTypes(nodeVersion)) return ok("node-scripts", `Node.js ${nodeVersion} runs the services' scripts`);
+  const major = majors.size ? Math.max(...majors) : 24;
+  return error(
+    "node-scripts",
+    `Node.js ${nodeVersion} cannot run the TypeScript scripts of ${blocked.join(", ")}: running a .ts file needs Node.js 22.18 or later, and the services use Node.js ${[...majors].sort().join(", ")}.`,
+    `nvm install ${major} && nvm use ${major} (.nvmrc names it), or install Node.js ${major} from https://nodejs.org, then run the command again.`,
+  );
+}
+
 export function checkNpm(context: DoctorContext): CheckResult {
   const npm = run("npm", ["--version"], context.root);
   if (!npm.ok) return error("npm", "npm is not installed.", "It comes with Node.js: reinstall Node.js from https://nodejs.org.");
@@ -161,6 +195,30 @@ export function checkContainers(context: DoctorContext): CheckResult {
   return warning("containers", "Neither docker nor podman found (optional: only to build service images locally).", "Install Docker Desktop or podman to run `docker build -f packages/<name>/Dockerfile .`.");
 }
 
+/**
+ * Whether the container engine answers, not only that its CLI is installed: with Docker's daemon stopped, or no
+ * podman machine started (macOS, Windows), `docker build` fails although `docker --version` works.
+ */
+export function checkContainerEngine(context: DoctorContext): CheckResult | undefined {
+  const silent: string[] = [];
+  for (const tool of ["docker", "podman"]) {
+    if (!run(tool, ["--version"], context.root).ok) continue;
+    const info = spawnSync(tool, ["info"], { cwd: context.root, encoding: "utf8", timeout: 15_000, stdio: ["ignore", "ignore", "pipe"] });
+    if (info.status === 0) {
+      const others = silent.length ? ` (${silent.map((line) => line.split(":")[0]).join(", ")} installed, not answering)` : "";
+      return ok("container-engine", `the ${tool} engine answers${others}`);
+    }
+    const why = `${info.stderr ?? ""}`.split("\n").find((line) => line.trim()) ?? (info.error ? info.error.message : "no output");
+    silent.push(`${tool}: ${why.trim().replace(/^Error:\s*/, "").slice(0, 160)}`);
+  }
+  if (silent.length === 0) return undefined;
+  return warning(
+    "container-engine",
+    `The container engine does not answer, so images cannot be built here (${silent.join("; ")}).`,
+    "Start it: Docker Desktop, or sudo systemctl start docker; podman: podman machine start (macOS, Windows), or see podman info.",
+  );
+}
+
 export function checkCleverTools(context: DoctorContext): CheckResult {
   const clever = run("clever", ["version"], context.root);
   if (!clever.ok) return warning("clever-tools", "clever-tools not installed (optional: CI deploys without it).", "npm install --global clever-tools@4, then: clever login");
@@ -181,14 +239,14 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
   for (const { unit, directory: dir, config, workflow } of deployments(context)) {
     const check = `deploy-config:${unit.id}`;
     const workflowText = readText(context.tree, workflow);
-    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npx shipyard update --restore ${workflow}`));
+    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore ${workflow}`));
     const envFile = readText(context.tree, config);
     if ("problem" in envFile) {
-      results.push(error(check, envFile.problem, `Make ${config} a plain file (npx shipyard update --restore ${config} after deleting it).`));
+      results.push(error(check, envFile.problem, `Make ${config} a plain file (npm run shipyard -- update --restore ${config} after deleting it).`));
       continue;
     }
     if (envFile.text === null) {
-      results.push(error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npx shipyard update --restore ${config}`));
+      results.push(error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore ${config}`));
       continue;
     }
     let variables: CleverVariable[];
@@ -273,12 +331,12 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
   try {
     plan = planUpdate(diskPlanInput(context.tree, { units: context.units }));
   } catch (problem) {
-    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npx shipyard update --dry-run tells more.");
+    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npm run shipyard -- update --dry-run tells more.");
     throw problem;
   }
   const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(context.tree.read(file.path) ?? ""));
   if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
   const pending = plan.files.filter(needsAction);
-  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npx shipyard update --dry-run, then npx shipyard update");
+  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npm run shipyard -- update --dry-run, then npm run shipyard -- update");
   return ok("templates", `${plan.files.length} managed files in sync with templates/`);
 }

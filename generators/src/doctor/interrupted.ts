@@ -24,6 +24,6 @@ export function checkInterruptedRun(context: DoctorContext): CheckResult {
     check,
     status: "error",
     message: `An interrupted ${what} left files half written (its journal is in ${STAGING_DIR}).`,
-    fix: "Run any writing command, e.g. `npx shipyard update`: it rolls the interrupted one back first and says so.",
+    fix: "Run any writing command, e.g. `npm run shipyard -- update`: it rolls the interrupted one back first and says so.",
   };
 }

@@ -133,6 +133,6 @@ export function resolveRecordedAnswers(template: Template, unitId: string, given
   } catch (error) {
     if (!(error instanceof ShipyardError) || (error.code !== "INVALID_ANSWER" && error.code !== "MISSING_ANSWER")) throw error;
     const message = error.message.replace(/^Invalid (--|<)(\w+)>? /, "answers.$2 ").replace(/^Missing (--|<)(\w+)>?:/, "answers.$2 is missing:");
-    throw new ShipyardError("BROKEN_STATE", `.shipyard/units/${unitId}.json is broken: ${message}`, "Fix the answer (npx shipyard set <answer>=<value> --in <package>), or restore the file from git.");
+    throw new ShipyardError("BROKEN_STATE", `.shipyard/units/${unitId}.json is broken: ${message}`, "Fix the answer (npm run shipyard -- set <answer>=<value> --in <package>), or restore the file from git.");
   }
 }

@@ -21,7 +21,7 @@ export function checkReferences(template: Template, unitId: string, answers: Ans
         throw new ShipyardError(
           "INVALID_ANSWER",
           `Invalid ${flagOf(spec)}: "${name}" is not a ${spec.of} of this repository.`,
-          allowed.length ? `${spec.of} packages here: ${allowed.join(", ")}.` : `Create one first: npx shipyard add ${spec.of} ${name}`,
+          allowed.length ? `${spec.of} packages here: ${allowed.join(", ")}.` : `Create one first: npm run shipyard -- add ${spec.of} ${name}`,
         );
       }
     }

@@ -1,0 +1,88 @@
+// `shipyard add` at a terminal, as a person answers it: every answer is checked as it is given (a taken name is
+// refused at its own question, not after all the others), and `uses` is a checkbox of the repository's libraries.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureCliBuilt, git, makeTempRepo, runShipyard, shipyardBin, type TempRepo, userEnv } from "./support/repo.js";
+
+let repo: TempRepo;
+
+/** The CLI on a pseudo-terminal (util-linux `script`), each key sequence sent once the text before it appears. */
+function onTerminal(cwd: string, args: string[], dialogue: Array<[text: string, keys: string]>): Promise<{ code: number | null; output: string }> {
+  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+  const command = `stty cols 120 rows 40 && exec ${[process.execPath, shipyardBin, ...args].map(quote).join(" ")}`;
+  const child = spawn("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
+    cwd,
+    env: userEnv({ TERM: "dumb", CI: undefined }),
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  let step = 0;
+  let seenUpTo = 0;
+  const plain = () => stripVTControlCharacters(output).replace(/\r/g, "");
+  const advance = () => {
+    const next = dialogue[step];
+    if (!next) return;
+    const at = plain().indexOf(next[0], seenUpTo);
+    if (at < 0) return;
+    seenUpTo = at + next[0].length;
+    step++;
+    child.stdin.write(next[1]);
+    advance();
+  };
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString("utf8");
+    advance();
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((resolveRun) =>
+    child.on("close", (code) => {
+      clearTimeout(killer);
+      resolveRun({ code, output: plain() });
+    }),
+  );
+}
+
+beforeAll(async () => {
+  ensureCliBuilt();
+  repo = makeTempRepo();
+  for (const name of ["money", "auth"]) {
+    const added = await runShipyard(repo.dir, ["add", "library", name, "--yes"]);
+    expect(added.code, added.stderr).toBe(0);
+  }
+  await git(repo.dir, "add", "--all");
+  await git(repo.dir, "commit", "--quiet", "--message", "two libraries");
+}, 120_000);
+
+afterAll(() => repo?.remove());
+
+describe("shipyard add at a terminal", () => {
+  it("refuses a taken name at its own question, before asking anything else", async () => {
+    const run = await onTerminal(repo.dir, ["add", "service"], [
+      ["the service's name", "hello\r"],
+      ["packages/hello already exists: choose another name.", "\x03"],
+    ]);
+    expect(run.code, run.output).toBe(130);
+    expect(run.output).not.toContain("a one-line description");
+  });
+
+  it("offers the repository's libraries as a checkbox", async () => {
+    const run = await onTerminal(repo.dir, ["add", "service"], [
+      ["the service's name", "orders\r"],
+      ["a one-line description", "\r"],
+      ["the port it listens on", "\r"],
+      ["the Clever Cloud runtime", "\r"],
+      ["the Node.js major version", "\r"],
+      // auth, money (sorted): move to money, select it, confirm.
+      ["workspace libraries it uses", "\x1b[B \r"],
+    ]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/auth[\s\S]*money/);
+    const record = JSON.parse(readFileSync(join(repo.dir, ".shipyard/units/orders.json"), "utf8")) as { answers: { uses: string[] } };
+    expect(record.answers.uses).toEqual(["money"]);
+  });
+});
