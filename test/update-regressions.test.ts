@@ -110,7 +110,7 @@ describe("issue #11, each measured case", () => {
     expect(read(DOCKERFILE)).toContain("RUN echo line 139999\n");
     const doctor = await shipyard("doctor");
     expect(doctor.output).not.toMatch(/RangeError|stack size/);
-    expect(doctor.stdout).toMatch(/\d+ errors, \d+ warnings\./);
+    expect(doctor.stdout).toMatch(/\d+ errors?, \d+ warnings?\./);
   });
 
   for (const [what, make] of [
