@@ -30,3 +30,6 @@ bash scripts/setup/clever-tools.sh
 step "podman and the node:24-bookworm-slim stand-in (Docker Hub is not reachable here)"
 bash scripts/setup/podman.sh
 bash scripts/setup/node-base-image.sh 24
+
+step "PostgreSQL (Debian's package): the tests of services with --database postgres start throw-away clusters"
+bash scripts/setup/postgres.sh
