@@ -72,21 +72,9 @@ export function fastifyOptions(options: Pick<ServerOptions, "logLevel" | "logReq
   };
 }
 
-/**
- * Once the server has stopped listening (a shutdown has begun), every answer says `Connection: close`, so each
- * keep-alive connection closes after its last request instead of holding the shutdown open until it times out.
- * Connections idle at that moment are closed by Fastify's close() itself.
- */
-function closeConnectionsWhenStopping(app: FastifyInstance): void {
-  app.addHook("onSend", async (_request, reply) => {
-    if (!app.server.listening) reply.header("connection", "close");
-  });
-}
-
 /** Builds the application with those options and starts listening. */
 export async function startServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = buildApp(fastifyOptions(options));
-  closeConnectionsWhenStopping(app);
   await app.listen({ port: options.port, host: options.host });
   return app;
 }
@@ -118,6 +106,9 @@ export function stopOnSignals(app: FastifyInstance, { graceMs = 10_000, signals 
       exit(1);
     }, graceMs);
     forced.unref();
+    // A keep-alive connection closes as soon as its request in flight is answered, instead of holding the shutdown
+    // open until it times out (Node applies keepAliveTimeout when a response ends); idle ones close() closes itself.
+    app.server.keepAliveTimeout = 1;
     stopping = app.close().then(
       () => {
         clearTimeout(forced);

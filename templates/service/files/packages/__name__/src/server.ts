@@ -90,17 +90,6 @@ export function fastifyOptions(options: Pick<ServerOptions, "logLevel" | "logReq
   };
 }
 
-/**
- * Once the server has stopped listening (a shutdown has begun), every answer says `Connection: close`, so each
- * keep-alive connection closes after its last request instead of holding the shutdown open until it times out.
- * Connections idle at that moment are closed by Fastify's close() itself.
- */
-function closeConnectionsWhenStopping(app: FastifyInstance): void {
-  app.addHook("onSend", async (_request, reply) => {
-    if (!app.server.listening) reply.header("connection", "close");
-  });
-}
-
 {{#if (eq database "postgres")}}
 /** A reason not to start that is not a bug: printed as one line, without a stack trace. */
 export class StartError extends Error {}
@@ -122,7 +111,6 @@ export async function startServer(options: ServerOptions): Promise<FastifyInstan
   const app = buildApp(fastifyOptions(options), { pool });
   pool.on("error", (error) => app.log.warn({ err: error }, "an idle database connection was closed; the pool opens another"));
   app.addHook("onClose", () => pool.end());
-  closeConnectionsWhenStopping(app);
   await app.listen({ port: options.port, host: options.host });
   return app;
 }
@@ -130,7 +118,6 @@ export async function startServer(options: ServerOptions): Promise<FastifyInstan
 /** Builds the application with those options and starts listening. */
 export async function startServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = buildApp(fastifyOptions(options));
-  closeConnectionsWhenStopping(app);
   await app.listen({ port: options.port, host: options.host });
   return app;
 }
@@ -163,6 +150,9 @@ export function stopOnSignals(app: FastifyInstance, { graceMs = 10_000, signals 
       exit(1);
     }, graceMs);
     forced.unref();
+    // A keep-alive connection closes as soon as its request in flight is answered, instead of holding the shutdown
+    // open until it times out (Node applies keepAliveTimeout when a response ends); idle ones close() closes itself.
+    app.server.keepAliveTimeout = 1;
     stopping = app.close().then(
       () => {
         clearTimeout(forced);
