@@ -33,3 +33,6 @@ bash scripts/setup/service-node.sh 24
 step "podman and the node:24-bookworm-slim stand-in (Docker Hub is not reachable here)"
 bash scripts/setup/podman.sh
 bash scripts/setup/node-base-image.sh 24
+
+step "PostgreSQL (Debian's package): the tests of services with --database postgres start throw-away clusters"
+bash scripts/setup/postgres.sh

@@ -414,6 +414,9 @@ export interface DeployOptions {
   healthTimeoutMs?: number;
   /** Where the clone goes (default: a new temp dir, removed by stop()). */
   workDir?: string;
+  /** Variables of the add-ons linked to the app (POSTGRESQL_ADDON_URI, …): the platform injects them into the
+   *  build and the run, beside the app's own variables (which win on a clash, as they are set on the app). */
+  addonEnv?: Record<string, string>;
 }
 
 export interface DeployStep {
@@ -569,7 +572,7 @@ async function deployNode(dir: string, checked: CheckedConfig, options: DeployOp
   const steps: DeployStep[] = [];
   const spec = checked.node?.spec ?? "lts";
   const binDir = nodeBinDir(spec === "lts" ? "latest" : spec);
-  const env: Record<string, string> = { ...hostEnv(), ...vars };
+  const env: Record<string, string> = { ...hostEnv(), ...options.addonEnv, ...vars };
   env.PATH = `${binDir}:${env.PATH ?? "/usr/bin:/bin"}`;
   const nodeVersion = execFileSync(join(binDir, "node"), ["--version"], { encoding: "utf8" }).trim();
   const appDir = join(dir, vars.APP_FOLDER ?? ".");
@@ -658,7 +661,7 @@ async function deployDocker(dir: string, checked: CheckedConfig, options: Deploy
     const containerPort = Number(vars.CC_DOCKER_EXPOSED_HTTP_PORT ?? "8080");
     const port = await freePort();
     const started = performance.now();
-    container = await runContainer({ image: tag, hostPort: port, containerPort, env: { ...vars, PORT: String(containerPort) } });
+    container = await runContainer({ image: tag, hostPort: port, containerPort, env: { ...options.addonEnv, ...vars, PORT: String(containerPort) } });
     steps.push({ name: "run", command: `run -p ${port}:${containerPort}`, ms: 0 });
     const running = container;
     const health = await checkHealth("127.0.0.1", port, healthCheckPaths(vars), options.healthTimeoutMs ?? 30_000, () => undefined).catch(

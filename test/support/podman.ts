@@ -154,6 +154,9 @@ export interface RunOptions {
   /** Defaults to the first port the image EXPOSEs. */
   containerPort?: number;
   env?: Record<string, string>;
+  /** "host": the container shares this machine's network (it reaches servers on 127.0.0.1, such as a test
+   *  PostgreSQL); nothing is published, so the server must listen on hostPort itself (PORT is set to it). */
+  network?: "host";
 }
 
 export interface RunningContainer {
@@ -167,11 +170,17 @@ export interface RunningContainer {
 }
 
 /** `podman run -d`, published on 127.0.0.1:<hostPort>. Call stop() (e.g. in afterAll) to remove it. */
-export async function runContainer({ image, hostPort, containerPort, env = {} }: RunOptions): Promise<RunningContainer> {
-  const port = containerPort ?? (await exposedPorts(image))[0];
-  if (port === undefined) throw new Error(`${image} EXPOSEs no port: pass containerPort`);
+export async function runContainer({ image, hostPort, containerPort, env = {}, network }: RunOptions): Promise<RunningContainer> {
   // No systemd here: the automatic healthcheck timer would only log errors, so disable it; healthcheck() runs it.
-  const args = ["run", "-d", "--health-interval=disable", "-p", `127.0.0.1:${hostPort}:${port}`];
+  const args = ["run", "-d", "--health-interval=disable"];
+  if (network === "host") {
+    args.push("--network=host");
+    env = { ...env, PORT: String(hostPort) };
+  } else {
+    const port = containerPort ?? (await exposedPorts(image))[0];
+    if (port === undefined) throw new Error(`${image} EXPOSEs no port: pass containerPort`);
+    args.push("-p", `127.0.0.1:${hostPort}:${port}`);
+  }
   for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
   const id = (await podman([...args, image])).stdout.trim();
   let removed = false;

@@ -1264,6 +1264,20 @@ export interface RunJobOptions {
   /** Give the secrets to a fork's pull request anyway (what pull_request_target would do): for proving that a
    *  workflow's own conditions keep them away from fork code. Default false: withheld, as GitHub does. */
   exposeSecretsToForks?: boolean;
+  /** Servers standing in for the job's `services:` containers, which the local runner does not start: for each
+   *  service id, a function given the declared service (image, env, ports, options) that returns the host port
+   *  each declared container port maps to, as `job.services.<id>.ports` shows them. A declared service without
+   *  one is an error. */
+  services?: Record<string, (declared: ServiceDeclaration) => { ports: Record<string, number> }>;
+}
+
+/** A job's `services.<id>` entry, as the workflow declares it (expressions left as written). */
+export interface ServiceDeclaration {
+  id: string;
+  image: string;
+  env: Record<string, string>;
+  ports: string[];
+  options?: string;
 }
 
 const SATISFIED_ACTIONS = ["actions/checkout", "actions/setup-node", "actions/cache"];
@@ -1670,8 +1684,35 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
       return result;
     }
     if (job.uses !== undefined) throw new WorkflowError(`jobs.${jobId}: reusable workflows (uses: ${String(job.uses)}) are not supported by the local runner`);
-    if (job.container !== undefined || job.services !== undefined) {
-      throw new WorkflowError(`jobs.${jobId}: 'container'/'services' are not supported by the local runner`);
+    if (job.container !== undefined) {
+      throw new WorkflowError(`jobs.${jobId}: 'container' is not supported by the local runner`);
+    }
+    if (job.services !== undefined) {
+      if (!isDict(job.services)) throw new WorkflowError(`jobs.${jobId}.services must be a mapping`);
+      const servicesCtx: Dict = {};
+      for (const [id, raw] of Object.entries(job.services)) {
+        if (!isDict(raw) || typeof raw.image !== "string") throw new WorkflowError(`jobs.${jobId}.services.${id} needs an image`);
+        const provide = opts.services?.[id];
+        if (!provide) throw new WorkflowError(`jobs.${jobId}.services.${id}: the local runner starts no containers; pass a stand-in in RunJobOptions.services`);
+        const declared: ServiceDeclaration = {
+          id,
+          image: raw.image,
+          env: Object.fromEntries(Object.entries(isDict(raw.env) ? raw.env : {}).map(([k, v]) => [k, toStr(v)])),
+          ports: (Array.isArray(raw.ports) ? raw.ports : []).map(toStr),
+          ...(raw.options === undefined ? {} : { options: toStr(raw.options) }),
+        };
+        const { ports } = provide(declared);
+        // `- 5432` publishes container port 5432 on a free host port; `- 8080:5432` on 8080. Either way the job
+        // reads the host port as job.services.<id>.ports['5432'].
+        const mapped: Dict = {};
+        for (const port of declared.ports) {
+          const containerPort = port.split(":").pop() as string;
+          if (ports[containerPort] === undefined) throw new WorkflowError(`jobs.${jobId}.services.${id}: no stand-in for port ${containerPort}`);
+          mapped[containerPort] = String(ports[containerPort]);
+        }
+        servicesCtx[id] = { id: `local-${id}`, network: "", ports: mapped };
+      }
+      jobCtx.services = servicesCtx;
     }
     if (job.environment !== undefined) {
       const decl = isDict(job.environment) ? job.environment : { name: job.environment };

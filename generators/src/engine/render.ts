@@ -42,6 +42,11 @@ handlebars.registerHelper({
   shell: (value: unknown) => `'${String(value).replaceAll("'", `'\\''`)}'`,
   /** `orders-api` -> `ORDERS_API`: names of environment variables and repository variables. */
   constant: (value: unknown) => constantCase(String(value)),
+  /**
+   * `{{#if (eq database "postgres")}}…{{/if}}`: a part of a file that only some answers need. Compares as strings,
+   * like a manifest's `when` (answers such as node are numbers, choices in the manifest may be either).
+   */
+  eq: (a: unknown, b: unknown) => String(a) === String(b),
 });
 
 /** Compiled files per loaded template: an update renders the same template for every package. */

@@ -106,6 +106,9 @@ export function stopOnSignals(app: FastifyInstance, { graceMs = 10_000, signals 
       exit(1);
     }, graceMs);
     forced.unref();
+    // A keep-alive connection closes as soon as its request in flight is answered, instead of holding the shutdown
+    // open until it times out (Node applies keepAliveTimeout when a response ends); idle ones close() closes itself.
+    app.server.keepAliveTimeout = 1;
     stopping = app.close().then(
       () => {
         clearTimeout(forced);

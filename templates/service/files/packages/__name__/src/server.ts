@@ -1,6 +1,9 @@
 import { pathToFileURL } from "node:url";
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 import { buildApp } from "./app.ts";
+{{#if (eq database "postgres")}}
+import { createPool, type DatabaseSetting, databaseFromEnv, describeDatabase } from "./db.ts";
+{{/if}}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -12,6 +15,12 @@ export interface ServerOptions {
   logLevel: LogLevel;
   /** A log line per request: useful to watch traffic, but it costs about a third of the throughput. */
   logRequests: boolean;
+{{#if (eq database "postgres")}}
+  /** The database's URL, from POSTGRESQL_ADDON_URI (Clever Cloud's add-on) or DATABASE_URL. */
+  database: DatabaseSetting;
+  /** At most this many connections to the database at once (DATABASE_POOL_SIZE). */
+  poolSize: number;
+{{/if}}
 }
 
 /**
@@ -31,7 +40,16 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServerOpti
   }
   const logRequests = env.LOG_REQUESTS ?? "false";
   if (logRequests !== "true" && logRequests !== "false") throw new Error(`LOG_REQUESTS must be true or false, got "${logRequests}"`);
+{{#if (eq database "postgres")}}
+  const database = databaseFromEnv(env);
+  const poolSize = env.DATABASE_POOL_SIZE ?? "10";
+  if (!/^\d+$/.test(poolSize) || Number(poolSize) < 1 || Number(poolSize) > 1000) {
+    throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, got "${poolSize}"`);
+  }
+  return { port: Number(port), host, logLevel: logLevel as LogLevel, logRequests: logRequests === "true", database, poolSize: Number(poolSize) };
+{{else}}
   return { port: Number(port), host, logLevel: logLevel as LogLevel, logRequests: logRequests === "true" };
+{{/if}}
 }
 
 /**
@@ -72,12 +90,38 @@ export function fastifyOptions(options: Pick<ServerOptions, "logLevel" | "logReq
   };
 }
 
+{{#if (eq database "postgres")}}
+/** A reason not to start that is not a bug: printed as one line, without a stack trace. */
+export class StartError extends Error {}
+
+/**
+ * Opens the database's pool, checks that the database answers (a wrong URL, password or host stops the start
+ * here, with a message that says so, rather than at the first request), builds the application and listens.
+ * The pool is closed when the application closes, after the requests in flight have finished.
+ */
+export async function startServer(options: ServerOptions): Promise<FastifyInstance> {
+  const pool = createPool(options.database.url, { max: options.poolSize });
+  try {
+    await pool.query("SELECT 1");
+  } catch (error) {
+    await pool.end();
+    const { message, code } = error as { message?: string; code?: string };
+    throw new StartError(`cannot reach the database ${describeDatabase(options.database.url)} (${options.database.variable}): ${message || code}`);
+  }
+  const app = buildApp(fastifyOptions(options), { pool });
+  pool.on("error", (error) => app.log.warn({ err: error }, "an idle database connection was closed; the pool opens another"));
+  app.addHook("onClose", () => pool.end());
+  await app.listen({ port: options.port, host: options.host });
+  return app;
+}
+{{else}}
 /** Builds the application with those options and starts listening. */
 export async function startServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = buildApp(fastifyOptions(options));
   await app.listen({ port: options.port, host: options.host });
   return app;
 }
+{{/if}}
 
 export interface StopOptions {
   /** How long requests in flight may take before the process exits anyway, with code 1. */
@@ -106,6 +150,9 @@ export function stopOnSignals(app: FastifyInstance, { graceMs = 10_000, signals 
       exit(1);
     }, graceMs);
     forced.unref();
+    // A keep-alive connection closes as soon as its request in flight is answered, instead of holding the shutdown
+    // open until it times out (Node applies keepAliveTimeout when a response ends); idle ones close() closes itself.
+    app.server.keepAliveTimeout = 1;
     stopping = app.close().then(
       () => {
         clearTimeout(forced);
@@ -133,5 +180,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.error(`Cannot start: ${(error as Error).message}.`);
     process.exit(1);
   }
+{{#if (eq database "postgres")}}
+  try {
+    stopOnSignals(await startServer(options));
+  } catch (error) {
+    if (!(error instanceof StartError)) throw error;
+    console.error(`Cannot start: ${error.message}.`);
+    process.exit(1);
+  }
+{{else}}
   stopOnSignals(await startServer(options));
+{{/if}}
 }

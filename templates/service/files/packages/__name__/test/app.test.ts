@@ -1,8 +1,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
+{{#if (eq database "postgres")}}
+import { createPool } from "../src/db.ts";
+
+// These routes never query the database, and node-postgres connects on the first query: this pool never connects.
+// test/notes.test.ts tests the routes that do, against a real PostgreSQL.
+const pool = createPool("postgresql://unused@localhost:5432/unused");
+{{/if}}
 
 describe("routes", () => {
-  const app = buildApp();
+  const app = buildApp({{#if (eq database "postgres")}}{}, { pool }{{/if}});
   afterAll(() => app.close());
 
   it("answers GET /health with 200 and a JSON status", async () => {
@@ -42,7 +49,7 @@ describe("routes", () => {
 describe("the response schema of POST /greetings is enforced", () => {
   // A hook stands in for a handler that returns more (or less) than the route declares.
   const withAnswer = (answer: Record<string, unknown>) => {
-    const app = buildApp();
+    const app = buildApp({{#if (eq database "postgres")}}{}, { pool }{{/if}});
     app.addHook("preSerialization", async () => answer);
     return app;
   };
