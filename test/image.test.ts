@@ -89,12 +89,18 @@ function installedPackages(tree: string[]): Set<string> {
 }
 
 /** Every devDependency declared in the repository (root and workspace packages). */
+/** Dev dependencies nothing in production needs: package-lock.json marks them `dev` (ajv, a test tool here, is
+ *  also fastify's validator, so it is rightly in the image). */
 function declaredDevDependencies(): Set<string> {
+  const lock = JSON.parse(readFileSync(join(repo.dir, "package-lock.json"), "utf8")) as { packages: Record<string, { dev?: boolean }> };
   const names = new Set<string>();
   const manifests = ["package.json", "generators/package.json", ...readdirSync(join(repo.dir, "packages")).map((p) => `packages/${p}/package.json`)];
   for (const manifest of manifests) {
     const pkg = JSON.parse(readFileSync(join(repo.dir, manifest), "utf8")) as { devDependencies?: Record<string, string> };
-    for (const name of Object.keys(pkg.devDependencies ?? {})) names.add(name);
+    for (const name of Object.keys(pkg.devDependencies ?? {})) {
+      const entry = lock.packages[`node_modules/${name}`];
+      if (entry === undefined || entry.dev === true) names.add(name);
+    }
   }
   return names;
 }
