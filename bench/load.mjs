@@ -242,7 +242,7 @@ async function measure({ autocannon, targets, routes, env, duration, warmup, con
           if (errors > 0) process.stderr.write(`  ${errors} errors: ${JSON.stringify(result.statusCodeStats)}\n`);
           const key = `${route.name}|${target.name}`;
           if (!results.has(key)) results.set(key, []);
-          results.get(key).push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors });
+          results.get(key).push({ rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, errors });
         } finally {
           await server.stop();
         }
@@ -383,58 +383,16 @@ async function main() {
   }
 
   const env = benchEnv();
-  const load = (port, route, seconds) =>
-    new Promise((resolve, reject) => {
-      const instance = autocannon(
-        {
-          // The path goes in the url: autocannon ignores a separate `path` option.
-          url: `http://127.0.0.1:${port}${route.request.path}`,
-          connections,
-          duration: seconds,
-          method: route.request.method,
-          headers: route.request.headers,
-          body: route.request.body,
-        },
-        (error, result) => (error ? reject(error) : resolve(result)),
-      );
-      instance.on("error", reject);
-    });
-
-  const results = new Map();
-  for (let round = 0; round < Number(options.rounds); round++) {
-    for (const route of routes) {
-      for (const target of round % 2 ? [...targets].reverse() : targets) {
-        const server = await start(target, env);
-        try {
-          const res = await fetch(`http://127.0.0.1:${server.port}${route.request.path}`, {
-            method: route.request.method,
-            headers: route.request.headers,
-            body: route.request.body,
-          });
-          const body = await res.json();
-          if (res.status !== route.expect.status || JSON.stringify(body) !== JSON.stringify(route.expect.body)) {
-            fail(`${target.name} ${route.name}: ${res.status} ${JSON.stringify(body)}`);
-          }
-          process.stderr.write(`${target.name} ${route.name}: warm-up ${warmup} s, load ${duration} s\n`);
-          if (warmup > 0) await load(server.port, route, warmup);
-          const result = await load(server.port, route, duration);
-          const errors = result.errors + result.timeouts + result.non2xx;
-          if (errors > 0) process.stderr.write(`  ${errors} errors: ${JSON.stringify(result.statusCodeStats)}\n`);
-          const key = `${route.name}|${target.name}`;
-          if (!results.has(key)) results.set(key, []);
-          results.get(key).push({
-            rps: result.requests.average,
-            total: result.requests.total,
-            p50: result.latency.p50,
-            p99: result.latency.p99,
-            errors,
-          });
-        } finally {
-          await server.stop();
-        }
-      }
-    }
-  }
+  const results = await measure({
+    autocannon,
+    targets,
+    routes,
+    env,
+    duration,
+    warmup,
+    connections,
+    check: async (res, route) => res.status === route.expect.status && JSON.stringify(await res.json()) === JSON.stringify(route.expect.body),
+  });
 
   console.log(`\n## Under load: autocannon, ${connections} connections, ${duration} s per target (after ${warmup} s warm-up), ${options.rounds} round(s), loopback\n`);
   for (const route of routes) {
