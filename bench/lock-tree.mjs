@@ -42,7 +42,7 @@ if (process.argv[2] === "--add") {
   };
   const { add } = await import(pathToFileURL(join(dist, "../commands/add.js")).href);
   const started = performance.now();
-  await add({ cwd: dir, kind: "service", given: { name: "orders" }, yes: true, interactive: false, dryRun: false });
+  await add({ cwd: dir, template: "service", given: { name: "orders" }, yes: true, interactive: false, dryRun: false });
   process.stdout.write(JSON.stringify({ ...spent, add: performance.now() - started }));
   process.exit(0);
 }

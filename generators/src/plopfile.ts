@@ -1,7 +1,7 @@
 import type { NodePlopAPI } from "plop";
 import { add } from "./commands/add.js";
 import { coerceAnswer, type RawAnswers } from "./engine/answers.js";
-import { listAddableKinds } from "./engine/template.js";
+import { listAddableTemplates } from "./engine/template.js";
 import { messageOf } from "./prompts.js";
 import { Tree } from "./engine/tree.js";
 import { readConfig } from "./state/store.js";
@@ -15,8 +15,8 @@ export default function plopfile(plop: NodePlopAPI): void {
   const root = findRepoRoot(process.cwd());
   const scope = readConfig(new Tree(root)).scope;
   const templatesDir = repoTemplatesDir(root);
-  for (const { kind, manifest } of listAddableKinds(templatesDir)) {
-    plop.setGenerator(kind, {
+  for (const { name: template, manifest } of listAddableTemplates(templatesDir)) {
+    plop.setGenerator(template, {
       description: manifest.description,
       prompts: manifest.answers.map((spec) => {
         const validate = (value: unknown) => messageOf(() => coerceAnswer(spec, value, scope));
@@ -27,7 +27,7 @@ export default function plopfile(plop: NodePlopAPI): void {
       actions: [
         async (answers) => {
           // plop reports a thrown error as a failed action; the message is Shipyard's own one-liner.
-          const result = await add({ cwd: root, kind, given: answers as RawAnswers, yes: true, interactive: false, dryRun: false });
+          const result = await add({ cwd: root, template, given: answers as RawAnswers, yes: true, interactive: false, dryRun: false });
           return `created ${result.directory} (${result.files.length} files)`;
         },
       ],

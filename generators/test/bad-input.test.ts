@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { add } from "../src/commands/add.js";
 import { doctor } from "../src/commands/doctor.js";
 import { update } from "../src/commands/update.js";
-import { listAddableKinds } from "../src/engine/template.js";
+import { listAddableTemplates } from "../src/engine/template.js";
 import { exitCodeOf, ShipyardError } from "../src/errors.js";
 import { type Fixture, makeFixture } from "./fixture.js";
 
@@ -47,7 +47,7 @@ function setIn(path: string, keys: Array<string | number>, value: unknown) {
 
 const commands = {
   update: () => update({ cwd: fixture.root, dryRun: false, check: false, allowDirty: true, restore: [] }),
-  add: () => add({ cwd: fixture.root, kind: "service", given: { name: "billing" }, yes: true, interactive: false, dryRun: false }),
+  add: () => add({ cwd: fixture.root, template: "service", given: { name: "billing" }, yes: true, interactive: false, dryRun: false }),
   doctor: () => doctor(fixture.root),
 };
 
@@ -142,7 +142,7 @@ describe("broken template manifests (templates/<kind>/template.json) and templat
     cpSync(join(fixture.root, "templates/library"), join(fixture.root, "templates/My_Library"), { recursive: true });
     let caught: unknown;
     try {
-      listAddableKinds(join(fixture.root, "templates"));
+      listAddableTemplates(join(fixture.root, "templates"));
     } catch (error) {
       caught = error;
     }

@@ -32,7 +32,7 @@ export async function makeFixture(services: string[] = ["orders"]): Promise<Fixt
       fixture.git("commit", "-qm", "change", "--allow-empty");
     },
     addService: async (name, answers = {}) => {
-      await add({ cwd: root, kind: "service", given: { name, ...answers }, yes: true, interactive: false, dryRun: false });
+      await add({ cwd: root, template: "service", given: { name, ...answers }, yes: true, interactive: false, dryRun: false });
     },
     dispose: () => rmSync(root, { recursive: true, force: true }),
   };

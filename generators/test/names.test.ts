@@ -18,8 +18,8 @@ function snapshot(root: string): string {
     .join("\n");
 }
 
-async function refusal(root: string, kind: string, name: string) {
-  return add({ cwd: root, kind, given: { name }, yes: true, interactive: false, dryRun: false }).then(
+async function refusal(root: string, template: string, name: string) {
+  return add({ cwd: root, template, given: { name }, yes: true, interactive: false, dryRun: false }).then(
     () => undefined,
     (error: Error & { code?: string }) => ({ code: error.code, message: error.message }),
   );

@@ -115,7 +115,7 @@ function jsonDiffs(diffs: FileDiff[] | undefined): Array<{ path: string; from?: 
 
 export function printAdd(result: AddResult, json: boolean): void {
   if (json) {
-    printJson(result, { template: result.kind, name: result.name, directory: result.directory, answers: result.answers });
+    printJson(result, { template: result.template, name: result.name, directory: result.directory, answers: result.answers });
     return;
   }
   const verb = result.written ? "created" : "would create";
@@ -125,7 +125,7 @@ export function printAdd(result: AddResult, json: boolean): void {
     return;
   }
   process.stdout.write(
-    `\nAdded ${result.kind} ${result.name} in ${result.directory}. Next:\n` +
+    `\nAdded ${result.template} ${result.name} in ${result.directory}. Next:\n` +
       `  npm install                      # link the new workspace package\n` +
       `  npx turbo run build test --filter=./${result.directory}\n`,
   );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from "commander";
 import type { RawAnswers } from "../engine/answers.js";
-import { listAddableKinds } from "../engine/template.js";
+import { listAddableTemplates } from "../engine/template.js";
 import { findRepoRoot, generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { printAdd, printDoctor, printRemove, printRename, printSet, printUpdate, printUpgrade, printUpgradeMarkdown, printUse } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
@@ -21,9 +21,9 @@ function templatesHere(): string | undefined {
 /** `add` gets one subcommand per template, with one flag per answer: a new template needs no CLI code. */
 function addCommands(program: Command, templatesDir: string | undefined): void {
   const addCommand = program.command("add").description("generate a new package from a template");
-  const kinds = templatesDir ? listAddableKinds(templatesDir) : [];
-  for (const { kind, manifest } of kinds) {
-    const command = addCommand.command(kind).description(manifest.description);
+  const templates = templatesDir ? listAddableTemplates(templatesDir) : [];
+  for (const { name: template, manifest } of templates) {
+    const command = addCommand.command(template).description(manifest.description);
     for (const spec of manifest.answers) {
       if (spec.positional) {
         // Optional for commander even when required: a missing name is then asked for at a terminal, or
@@ -50,7 +50,7 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
         const { add } = await import("../commands/add.js");
         const result = await add({
           cwd: process.cwd(),
-          kind,
+          template,
           given,
           yes: Boolean(flags.yes),
           interactive: canPrompt(),
@@ -59,9 +59,9 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
         printAdd(result, Boolean(flags.json));
       });
   }
-  if (kinds.length === 0) {
+  if (templates.length === 0) {
     // Outside a repository there are no templates to list: any `add …` says where to start instead.
-    addCommand.argument("[kind]").argument("[rest...]").allowUnknownOption().action(() => {
+    addCommand.argument("[template]").argument("[rest...]").allowUnknownOption().action(() => {
       findRepoRoot(process.cwd());
     });
   }

@@ -12,7 +12,8 @@ import { generatorVersion, openRepository, repoTemplatesDir } from "../workspace
 
 export interface AddOptions {
   cwd: string;
-  kind: string;
+  /** The template's name (its folder under templates/). */
+  template: string;
   given: RawAnswers;
   /** Take defaults for every answer not given. */
   yes: boolean;
@@ -22,7 +23,7 @@ export interface AddOptions {
 }
 
 export interface AddPlan {
-  kind: string;
+  template: string;
   name: string;
   directory: string;
   answers: Answers;
@@ -40,7 +41,7 @@ export interface AddResult extends AddPlan, ChangeSet {
  */
 export async function planAdd(tree: Tree, templatesDir: string, options: Omit<AddOptions, "cwd" | "dryRun">): Promise<AddPlan> {
   const config = readConfig(tree);
-  const template = loadTemplate(templatesDir, options.kind);
+  const template = loadTemplate(templatesDir, options.template);
   let given = options.given;
   if (options.interactive && !options.yes) {
     const { askMissing } = await import("../prompts.js");
@@ -55,21 +56,21 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
   }
   const answers = resolveAnswers(template, given, config.scope, options.yes);
   const name = String(answers.name);
-  const directory = checkRelativePath(renderString(template.directory, answers), `templates/${options.kind}/template.json`);
+  const directory = checkRelativePath(renderString(template.directory, answers), `templates/${options.template}/template.json`);
   if (unitExists(tree, name) || tree.exists(directory, "the template's directory")) {
     throw new ShipyardError("ALREADY_EXISTS", `${directory} already exists: choose another name.`);
   }
   checkNewPackageName(tree, name);
   checkReferences(template, name, answers, readUnits(tree), templateLoader(templatesDir));
   const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
-  const origin = `templates/${options.kind}/template.json`;
+  const origin = `templates/${options.template}/template.json`;
   const taken = files.filter((file) => tree.exists(file.path, origin));
   if (taken.length > 0) {
     throw new ShipyardError("ALREADY_EXISTS", `Would overwrite ${taken.map((file) => file.path).join(", ")}: nothing was written.`);
   }
-  const record = { template: options.kind, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
+  const record = { template: options.template, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
   applyToTree(tree, [...files, ...unitWrites(name, record, files)], origin);
-  return { kind: options.kind, name, directory, answers, files };
+  return { template: options.template, name, directory, answers, files };
 }
 
 export async function add(options: AddOptions): Promise<AddResult> {

@@ -78,9 +78,9 @@ export const MONOREPO_TEMPLATE = "monorepo";
 export const DEFAULT_DIR = "my-platform";
 
 /** The package a new repository starts with, as the root template's manifest says (`firstPackage`). */
-function firstPackageOf(templatesDir: string): { kind: string; name: string; answers: RawAnswers } | undefined {
+function firstPackageOf(templatesDir: string): { template: string; name: string; answers: RawAnswers } | undefined {
   const first = readManifest(templatesDir, MONOREPO_TEMPLATE).firstPackage;
-  return first && { kind: first.template, name: first.name, answers: first.answers ?? {} };
+  return first && { template: first.template, name: first.name, answers: first.answers ?? {} };
 }
 
 /** `My Platform` -> `my-platform`: a valid npm name (and scope) from a directory name. */
@@ -150,7 +150,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   service ??= defaultService;
   if (service === false) return { target, scope: validScope, service: undefined };
   const name = validatePackageNameAnswer(service.trim(), validScope, "--service");
-  const template = loadTemplate(templatesDir, (first as NonNullable<typeof first>).kind);
+  const template = loadTemplate(templatesDir, (first as NonNullable<typeof first>).template);
   // The manifest's answers for it (a new repository has no libraries for the service to use yet).
   let given: RawAnswers = { ...first?.answers, name };
   if (ask) {
@@ -221,7 +221,7 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     refuseOverwrites(tree, options.cwd, tree.exists(directory) ? [directory] : []);
   }
   if (resolved.service) {
-    const added = await planAdd(tree, templatesDir, { kind: resolved.service.template.kind, given: resolved.service.answers, yes: true, interactive: false });
+    const added = await planAdd(tree, templatesDir, { template: resolved.service.template.name, given: resolved.service.answers, yes: true, interactive: false });
     service = { name: added.name, directory: added.directory, answers: added.answers };
     changes.push(...added.files.map((file) => ({ path: file.path, unit: added.name, kind: file.kind, outcome: "created" })));
   }

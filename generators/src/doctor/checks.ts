@@ -52,7 +52,7 @@ export function deployments(context: DoctorContext): Deployment[] {
     const template = context.templateOf(unit);
     const deploy = template.deploy;
     if (!deploy) return [];
-    const origin = `templates/${template.kind}/template.json`;
+    const origin = `templates/${template.name}/template.json`;
     const render = (text: string) => renderString(text, unit.answers);
     return [
       {

@@ -86,11 +86,11 @@ export function renderTemplate(template: Template, answers: Answers, context: Re
   for (const { source, spec } of template.files) {
     if (!matchesWhen(spec.when, answers)) continue;
     // A manifest's `to` or an answer in a path must not lead out of the repository.
-    const path = checkRelativePath(renderPath(spec.to ?? source, answers), `templates/${template.kind}/template.json`);
+    const path = checkRelativePath(renderPath(spec.to ?? source, answers), `templates/${template.name}/template.json`);
     try {
       files.push({ path, content: compile(template, source)(data), kind: spec.kind });
     } catch (error) {
-      throw new ShipyardError("TEMPLATE_ERROR", `Template ${template.kind}/files/${source}: ${(error as Error).message}`);
+      throw new ShipyardError("TEMPLATE_ERROR", `Template ${template.name}/files/${source}: ${(error as Error).message}`);
     }
   }
   return files;

@@ -118,7 +118,8 @@ const versionsFileSchema = v.pipe(
 );
 
 export interface Template {
-  kind: string;
+  /** Its folder's name under templates/ (service, library, …), which records name as their `template`. */
+  name: string;
   dir: string;
   /** templates/versions.json: tool versions shared by every template, seen as {{versions.<name>}}. */
   versions: Record<string, string>;
@@ -134,7 +135,7 @@ export interface Template {
 }
 
 const TEMPLATE_HINT = "Fix the template (or restore it from git: git checkout -- templates).";
-const manifestName = (kind: string) => `templates/${kind}/template.json`;
+const manifestName = (name: string) => `templates/${name}/template.json`;
 
 /** The folder holding the templates, as a tree: every read is confined to it (no `..`, no link leading out). */
 function templatesTree(templatesDir: string): Tree {
@@ -156,7 +157,7 @@ function listFiles(tree: Tree, dir: string, origin: string): string[] {
 }
 
 /** Lists the template kinds found in a templates folder (each subfolder with a template.json). */
-export function listTemplateKinds(templatesDir: string): string[] {
+export function listTemplateNames(templatesDir: string): string[] {
   let tree: Tree;
   try {
     tree = templatesTree(templatesDir);
@@ -171,9 +172,9 @@ export function listTemplateKinds(templatesDir: string): string[] {
  * Templates `shipyard add` offers: those that make a new unit in a folder of its own. The monorepo template
  * (directory ".") is the repository itself, made once by `npm create shipyard`.
  */
-export function listAddableKinds(templatesDir: string): Array<{ kind: string; manifest: TemplateManifest }> {
-  return listTemplateKinds(templatesDir)
-    .map((kind) => ({ kind, manifest: readManifest(templatesDir, kind) }))
+export function listAddableTemplates(templatesDir: string): Array<{ name: string; manifest: TemplateManifest }> {
+  return listTemplateNames(templatesDir)
+    .map((name) => ({ name, manifest: readManifest(templatesDir, name) }))
     .filter(({ manifest }) => manifest.directory !== ".");
 }
 
@@ -186,21 +187,21 @@ function readVersions(tree: Tree): Record<string, string> {
 }
 
 /** Reads only the manifest: enough to build the CLI's flags without walking the files. */
-export function readManifest(templatesDir: string, kind: string): TemplateManifest {
-  return readManifestFrom(templatesTree(templatesDir), templatesDir, kind);
+export function readManifest(templatesDir: string, name: string): TemplateManifest {
+  return readManifestFrom(templatesTree(templatesDir), templatesDir, name);
 }
 
-function readManifestFrom(tree: Tree, templatesDir: string, kind: string): TemplateManifest {
-  const origin = manifestName(kind);
-  if (!TEMPLATE_NAME.test(kind) && /^[^/\\.][^/\\]*$/.test(kind) && tree.exists(`${kind}/template.json`)) {
-    throw new ShipyardError("TEMPLATE_ERROR", `templates/${kind}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`, "Rename the folder.");
+function readManifestFrom(tree: Tree, templatesDir: string, name: string): TemplateManifest {
+  const origin = manifestName(name);
+  if (!TEMPLATE_NAME.test(name) && /^[^/\\.][^/\\]*$/.test(name) && tree.exists(`${name}/template.json`)) {
+    throw new ShipyardError("TEMPLATE_ERROR", `templates/${name}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`, "Rename the folder.");
   }
-  const text = TEMPLATE_NAME.test(kind) ? tree.read(`${kind}/template.json`, origin) : null;
+  const text = TEMPLATE_NAME.test(name) ? tree.read(`${name}/template.json`, origin) : null;
   if (text === null) {
-    const known = listTemplateKinds(templatesDir);
+    const known = listTemplateNames(templatesDir);
     throw new ShipyardError(
       "UNKNOWN_TEMPLATE",
-      `Unknown template "${kind}".`,
+      `Unknown template "${name}".`,
       known.length ? `Templates here: ${known.join(", ")}.` : `No templates found in ${templatesDir}.`,
     );
   }
@@ -218,11 +219,11 @@ function readManifestFrom(tree: Tree, templatesDir: string, kind: string): Templ
  * Loads a template and checks that manifest and folder agree: a file without a declared kind, or a declared file
  * that does not exist, is a template error (so a teacher adding a file is told to declare it).
  */
-export function loadTemplate(templatesDir: string, kind: string): Template {
+export function loadTemplate(templatesDir: string, name: string): Template {
   const tree = templatesTree(templatesDir);
-  const manifest = readManifestFrom(tree, templatesDir, kind);
-  const origin = manifestName(kind);
-  const filesDir = `${kind}/files`;
+  const manifest = readManifestFrom(tree, templatesDir, name);
+  const origin = manifestName(name);
+  const filesDir = `${name}/files`;
   const onDisk = listFiles(tree, filesDir, origin);
   const declared = Object.keys(manifest.files);
   const undeclared = onDisk.filter((file) => !(file in manifest.files));
@@ -232,11 +233,11 @@ export function loadTemplate(templatesDir: string, kind: string): Template {
       undeclared.length ? `files without a kind in template.json: ${undeclared.join(", ")}` : "",
       missing.length ? `declared but missing: ${missing.join(", ")}` : "",
     ].filter(Boolean);
-    throw new ShipyardError("TEMPLATE_ERROR", `Template "${kind}" is inconsistent: ${parts.join("; ")}.`, TEMPLATE_HINT);
+    throw new ShipyardError("TEMPLATE_ERROR", `Template "${name}" is inconsistent: ${parts.join("; ")}.`, TEMPLATE_HINT);
   }
   return {
-    kind,
-    dir: join(templatesDir, kind),
+    name,
+    dir: join(templatesDir, name),
     versions: readVersions(tree),
     description: manifest.description,
     directory: manifest.directory,
