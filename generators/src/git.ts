@@ -30,7 +30,11 @@ function git(cwd: string, args: string[], signal: AbortSignal): Promise<GitRun> 
   });
 }
 
-const firstLine = (text: string) => text.split(/\r?\n/).find((line) => line.trim())?.replace(/^(fatal|error):\s*/, "") ?? "no output";
+const firstLine = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .find((line) => line.trim())
+    ?.replace(/^(fatal|error):\s*/, "") ?? "no output";
 
 /** The branch the generated workflows deploy from: the repository starts on it whatever git's default is. */
 export const MAIN_BRANCH = "main";

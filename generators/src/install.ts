@@ -25,8 +25,13 @@ function npmErrorSummary(stderr: string): string {
     .split(/\r?\n/)
     .filter((line) => /^npm (error|ERR!) /.test(line))
     .map((line) => line.replace(/^npm (error|ERR!) /, ""));
-  const code = lines.find((line) => line.startsWith("code "))?.slice("code ".length).trim();
-  const message = lines.find((line) => /^\S/.test(line) && !/^(code|syscall|errno|path|dest|signal|command|workspace|location)\b|^\d{3}$|complete log of this run/i.test(line));
+  const code = lines
+    .find((line) => line.startsWith("code "))
+    ?.slice("code ".length)
+    .trim();
+  const message = lines.find(
+    (line) => /^\S/.test(line) && !/^(code|syscall|errno|path|dest|signal|command|workspace|location)\b|^\d{3}$|complete log of this run/i.test(line),
+  );
   if (code && message) return message.includes(code) ? message.trim() : `${code}: ${message.trim()}`;
   return (message ?? code ?? stderr.trim().split(/\r?\n/).slice(-1)[0] ?? "no output").trim() || "no output";
 }

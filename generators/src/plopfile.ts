@@ -2,8 +2,8 @@ import type { NodePlopAPI } from "plop";
 import { add } from "./commands/add.js";
 import { coerceAnswer, type RawAnswers } from "./engine/answers.js";
 import { listAddableTemplates } from "./engine/template.js";
-import { messageOf } from "./prompts.js";
 import { Tree } from "./engine/tree.js";
+import { messageOf } from "./prompts.js";
 import { readConfig } from "./state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "./workspace.js";
 
@@ -22,7 +22,13 @@ export default function plopfile(plop: NodePlopAPI): void {
         const validate = (value: unknown) => messageOf(() => coerceAnswer(spec, value, scope));
         return spec.type === "choice"
           ? { type: "list", name: spec.name, message: spec.message, choices: spec.choices.map(String), default: String(spec.default) }
-          : { type: "input", name: spec.name, message: spec.message, default: spec.default === undefined ? undefined : String(spec.default), validate };
+          : {
+              type: "input",
+              name: spec.name,
+              message: spec.message,
+              default: spec.default === undefined ? undefined : String(spec.default),
+              validate,
+            };
       }),
       actions: [
         async (answers) => {

@@ -46,7 +46,15 @@ export async function askMissing(specs: AnswerSpec[], given: RawAnswers, scope: 
   const known: RawAnswers = {};
   const questions = missing.flatMap((spec): unknown[] => {
     if (spec.type === "choice") {
-      return [{ type: "select" as const, name: spec.name, message: spec.message, choices: spec.choices.map(String), default: String(spec.default ?? spec.choices[0]) }];
+      return [
+        {
+          type: "select" as const,
+          name: spec.name,
+          message: spec.message,
+          choices: spec.choices.map(String),
+          default: String(spec.default ?? spec.choices[0]),
+        },
+      ];
     }
     const options = spec.type === "list" && spec.of && context.choicesOf ? context.choicesOf(spec.of).sort() : undefined;
     if (options) {

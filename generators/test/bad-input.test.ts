@@ -29,7 +29,10 @@ function snapshot(dir = fixture.root, prefix = ""): Record<string, string> {
     const path = `${prefix}${entry.name}`;
     if (path === ".git" || path === "node_modules") continue;
     if (entry.isDirectory()) Object.assign(files, snapshot(join(dir, entry.name), `${path}/`), { [`${path}/`]: "dir" });
-    else files[path] = createHash("sha256").update(readFileSync(join(dir, entry.name))).digest("hex");
+    else
+      files[path] = createHash("sha256")
+        .update(readFileSync(join(dir, entry.name)))
+        .digest("hex");
   }
   return files;
 }
@@ -98,15 +101,40 @@ describe("broken unit records (.shipyard/units/<id>.json)", () => {
     ["answers null", () => setIn(RECORD, ["answers"], null), /answers must be an object, got null/, ALL],
     ["files null", () => setIn(RECORD, ["files"], null), /files must be an object, got null/, ALL],
     ["answers a list", () => setIn(RECORD, ["answers"], ["orders"]), /answers must be an object, got Array/, ALL],
-    ["a file of an unknown kind", () => setIn(RECORD, ["files", "packages/orders/Dockerfile"], "mine"), /files\["packages\/orders\/Dockerfile"\]: expected/, ALL],
-    ["a template templates/ does not have", () => setIn(RECORD, ["template"], "worker"), /names the template "worker", which templates\/ does not have/, ALL],
+    [
+      "a file of an unknown kind",
+      () => setIn(RECORD, ["files", "packages/orders/Dockerfile"], "mine"),
+      /files\["packages\/orders\/Dockerfile"\]: expected/,
+      ALL,
+    ],
+    [
+      "a template templates/ does not have",
+      () => setIn(RECORD, ["template"], "worker"),
+      /names the template "worker", which templates\/ does not have/,
+      ALL,
+    ],
     ["template not a folder name", () => setIn(RECORD, ["template"], "Service!"), /template must be a template's folder name/, ALL],
     ["an answer of a wrong type", () => setIn(RECORD, ["answers", "port"], { value: 8080 }), /answers\.port: expected/, ALL],
     ["a dashed answer name", () => setIn(RECORD, ["answers", "dry-run"], "x"), /answers\["dry-run"\] is not an answer name/, ALL],
-    ["a name holding a lone surrogate", () => fixture.write(RECORD, fixture.read(RECORD).replace('"name": "orders"', '"name": "\\ud800"')), /answers\.name holds a lone surrogate/, ALL],
-    ["a name that is not the file's", () => setIn(RECORD, ["answers", "name"], "billing"), /answers\.name is "billing", but the file names the package "orders"/, ALL],
+    [
+      "a name holding a lone surrogate",
+      () => fixture.write(RECORD, fixture.read(RECORD).replace('"name": "orders"', '"name": "\\ud800"')),
+      /answers\.name holds a lone surrogate/,
+      ALL,
+    ],
+    [
+      "a name that is not the file's",
+      () => setIn(RECORD, ["answers", "name"], "billing"),
+      /answers\.name is "billing", but the file names the package "orders"/,
+      ALL,
+    ],
     ["a port the template refuses", () => setIn(RECORD, ["answers", "port"], "abc"), /answers\.port "abc": a port is a whole number/, ["update"]],
-    ["a choice the template does not offer", () => setIn(RECORD, ["answers", "runtime"], "python"), /answers\.runtime "python": choose one of node, docker/, ["update"]],
+    [
+      "a choice the template does not offer",
+      () => setIn(RECORD, ["answers", "runtime"], "python"),
+      /answers\.runtime "python": choose one of node, docker/,
+      ["update"],
+    ],
   ])("%s", async (_case, breakIt, what, names) => {
     breakIt();
     await expectRefused(names as Array<keyof typeof commands>, RECORD, what as RegExp);
@@ -126,13 +154,25 @@ describe("broken template manifests (templates/<kind>/template.json) and templat
     ["not JSON", () => fixture.write(MANIFEST, '{"description": '), /not valid JSON/],
     ["files null", () => setIn(MANIFEST, ["files"], null), /files must be an object, got null/],
     ["answers null", () => setIn(MANIFEST, ["answers"], null), /answers: expected Array, got null/],
-    ["a dashed answer name (it would lose its flag)", () => setIn(MANIFEST, ["answers", 2, "name"], "http-port"), /answers\.2\.name must be a letter then letters and digits/],
+    [
+      "a dashed answer name (it would lose its flag)",
+      () => setIn(MANIFEST, ["answers", 2, "name"], "http-port"),
+      /answers\.2\.name must be a letter then letters and digits/,
+    ],
     ["a misspelt key", () => setIn(MANIFEST, ["answers", 0, "requird"], true), /answers\.0\.requird is not a known key/],
     ["an unknown answer type", () => setIn(MANIFEST, ["answers", 1, "type"], "colour"), /answers\.1\.type: expected/],
     ["a choice without choices", () => setIn(MANIFEST, ["answers", 3, "choices"], undefined), /answers\.3\.choices is missing/],
     ["one answer twice", () => setIn(MANIFEST, ["answers", 6], JSON.parse(fixture.read(MANIFEST)).answers[1]), /answers names one answer twice/],
-    ["a file of an unknown kind", () => setIn(MANIFEST, ["files", "packages/__name__/Dockerfile"], "generated"), /files\["packages\/__name__\/Dockerfile"\]: expected/],
-    ["a deploy variable that is not one", () => setIn(MANIFEST, ["deploy", "appVariable"], "app id {{name}}"), /deploy\.appVariable must be an upper-case variable name/],
+    [
+      "a file of an unknown kind",
+      () => setIn(MANIFEST, ["files", "packages/__name__/Dockerfile"], "generated"),
+      /files\["packages\/__name__\/Dockerfile"\]: expected/,
+    ],
+    [
+      "a deploy variable that is not one",
+      () => setIn(MANIFEST, ["deploy", "appVariable"], "app id {{name}}"),
+      /deploy\.appVariable must be an upper-case variable name/,
+    ],
   ])("%s", async (_case, breakIt, what) => {
     breakIt();
     await expectRefused(["add", "update", "doctor"], MANIFEST, what);
@@ -148,12 +188,18 @@ describe("broken template manifests (templates/<kind>/template.json) and templat
     }
     expect(caught).toBeInstanceOf(ShipyardError);
     expect(exitCodeOf((caught as ShipyardError).code)).toBe(2);
-    expect((caught as ShipyardError).message).toBe("templates/My_Library/ is not a template name: lowercase letters, digits and dashes, starting with a letter.");
+    expect((caught as ShipyardError).message).toBe(
+      "templates/My_Library/ is not a template name: lowercase letters, digits and dashes, starting with a letter.",
+    );
   });
 
   it.each([
     ["not JSON", "{", /not valid JSON/],
-    ["a version that is not exact (pasted into package.json and YAML as is)", JSON.stringify({ typescript: '7.0.2", "evil": "1' }), /typescript must be an exact version/],
+    [
+      "a version that is not exact (pasted into package.json and YAML as is)",
+      JSON.stringify({ typescript: '7.0.2", "evil": "1' }),
+      /typescript must be an exact version/,
+    ],
     ["a name templates cannot use", JSON.stringify({ "type-script": "7.0.2" }), /has a name that is not letters and digits/],
   ])("versions.json %s", async (_case, content, what) => {
     fixture.write("templates/versions.json", content);

@@ -15,7 +15,9 @@ function gitMerge(current: string, base: string, next: string): { content: strin
     writeFileSync(files.current, current);
     writeFileSync(files.base, base);
     writeFileSync(files.next, next);
-    const run = spawnSync("git", ["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", files.current, files.base, files.next], { encoding: "utf8" });
+    const run = spawnSync("git", ["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", files.current, files.base, files.next], {
+      encoding: "utf8",
+    });
     return { content: run.stdout, clean: run.status === 0 };
   } finally {
     rmSync(dir, { recursive: true, force: true });

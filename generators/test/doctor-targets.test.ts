@@ -32,7 +32,9 @@ function github(settings: Answers) {
     const scope = settings[match[1] ? decodeURIComponent(match[1]) : "repo"];
     if (!scope) return { ok: false as const, reason: "gh: Not Found (HTTP 404)" };
     const kind = match[2] as "variables" | "secrets";
-    const list = Object.entries(scope[kind] ?? {}).map(([name, value]) => (kind === "variables" ? { name, value, updated_at: "2026-11-01T00:00:00Z" } : { name, updated_at: value }));
+    const list = Object.entries(scope[kind] ?? {}).map(([name, value]) =>
+      kind === "variables" ? { name, value, updated_at: "2026-11-01T00:00:00Z" } : { name, updated_at: value },
+    );
     return { ok: true as const, body: { total_count: list.length, [kind]: list } };
   };
   return { read, calls };
@@ -50,15 +52,31 @@ const byCheck = (results: ReturnType<typeof checkDeployTargets>) => Object.fromE
 describe("doctor: deploy targets", () => {
   it("nothing configured: the secrets are a warning with the clever login fix, production a warning, staging and review apps optional", () => {
     const results = byCheck(checkDeployTargets(context(), NOW, github({ repo: {} }).read));
-    expect(results["deploy-secrets"]).toMatchObject({ status: "warning", message: expect.stringContaining("CLEVER_TOKEN and CLEVER_SECRET are not set"), fix: expect.stringContaining("clever login") });
-    expect(results["deploy-target:orders:production"]).toMatchObject({ status: "warning", message: expect.stringContaining("CLEVER_APP_ID_ORDERS is not set") });
-    expect(results["deploy-target:orders:staging"]).toMatchObject({ status: "ok", message: expect.stringMatching(/not configured, main deploys to production.*CLEVER_APP_ID_ORDERS_STAGING/) });
-    expect(results["deploy-target:orders:review"]).toMatchObject({ status: "ok", message: expect.stringContaining("off, no review apps (set the repository variable CLEVER_REVIEW_APPS to true") });
+    expect(results["deploy-secrets"]).toMatchObject({
+      status: "warning",
+      message: expect.stringContaining("CLEVER_TOKEN and CLEVER_SECRET are not set"),
+      fix: expect.stringContaining("clever login"),
+    });
+    expect(results["deploy-target:orders:production"]).toMatchObject({
+      status: "warning",
+      message: expect.stringContaining("CLEVER_APP_ID_ORDERS is not set"),
+    });
+    expect(results["deploy-target:orders:staging"]).toMatchObject({
+      status: "ok",
+      message: expect.stringMatching(/not configured, main deploys to production.*CLEVER_APP_ID_ORDERS_STAGING/),
+    });
+    expect(results["deploy-target:orders:review"]).toMatchObject({
+      status: "ok",
+      message: expect.stringContaining("off, no review apps (set the repository variable CLEVER_REVIEW_APPS to true"),
+    });
   });
 
   it("configured: production as a repository variable, staging in its environment, review apps on, a recent token", () => {
     const gh = github({
-      repo: { variables: { CLEVER_APP_ID_ORDERS: "app_1", CLEVER_REVIEW_APPS: "true" }, secrets: { CLEVER_TOKEN: "2026-06-01T00:00:00Z", CLEVER_SECRET: "2026-06-01T00:00:00Z" } },
+      repo: {
+        variables: { CLEVER_APP_ID_ORDERS: "app_1", CLEVER_REVIEW_APPS: "true" },
+        secrets: { CLEVER_TOKEN: "2026-06-01T00:00:00Z", CLEVER_SECRET: "2026-06-01T00:00:00Z" },
+      },
       staging: { variables: { CLEVER_APP_ID_ORDERS_STAGING: "app_2" } },
     });
     const results = byCheck(checkDeployTargets(context(), NOW, gh.read));
@@ -73,14 +91,24 @@ describe("doctor: deploy targets", () => {
 
   it("a token set eleven months ago is a warning: Clever Cloud tokens expire after one year", () => {
     const old = "2026-01-02T00:00:00Z";
-    const results = byCheck(checkDeployTargets(context(), NOW, github({ repo: { variables: { CLEVER_APP_ID_ORDERS: "app_1" }, secrets: { CLEVER_TOKEN: old, CLEVER_SECRET: old } } }).read));
+    const results = byCheck(
+      checkDeployTargets(
+        context(),
+        NOW,
+        github({ repo: { variables: { CLEVER_APP_ID_ORDERS: "app_1" }, secrets: { CLEVER_TOKEN: old, CLEVER_SECRET: old } } }).read,
+      ),
+    );
     expect(results["deploy-secrets"]).toMatchObject({ status: "warning", message: expect.stringContaining("expire after one year (2027-01-02)") });
   });
 
   it("secrets that cannot be listed (no admin access) are said so, not reported missing", () => {
     const gh = github({ repo: { variables: { CLEVER_APP_ID_ORDERS: "app_1" } } });
-    const read = (path: string) => (path.includes("actions/secrets") ? { ok: false as const, reason: "gh: Resource not accessible by integration (HTTP 403)" } : gh.read(path));
-    expect(byCheck(checkDeployTargets(context(), NOW, read))["deploy-secrets"]).toMatchObject({ status: "ok", message: expect.stringContaining("needs admin access") });
+    const read = (path: string) =>
+      path.includes("actions/secrets") ? { ok: false as const, reason: "gh: Resource not accessible by integration (HTTP 403)" } : gh.read(path);
+    expect(byCheck(checkDeployTargets(context(), NOW, read))["deploy-secrets"]).toMatchObject({
+      status: "ok",
+      message: expect.stringContaining("needs admin access"),
+    });
   });
 
   it("a second service is reported with its own variables, from its manifest", async () => {
@@ -94,7 +122,9 @@ describe("doctor: deploy targets", () => {
     const result = doctor(fixture.root);
     const line = result.checks.find((check) => check.check === "deploy-targets");
     expect(line?.status).toBe("ok");
-    expect(line?.message).toMatch(/GitHub's settings not checked \(.+\)\. To deploy, set the secrets CLEVER_TOKEN and CLEVER_SECRET and the variables orders → production: CLEVER_APP_ID_ORDERS; orders → staging: CLEVER_APP_ID_ORDERS_STAGING \(optional\); orders → review: CLEVER_REVIEW_APPS=true \(optional\)/);
+    expect(line?.message).toMatch(
+      /GitHub's settings not checked \(.+\)\. To deploy, set the secrets CLEVER_TOKEN and CLEVER_SECRET and the variables orders → production: CLEVER_APP_ID_ORDERS; orders → staging: CLEVER_APP_ID_ORDERS_STAGING \(optional\); orders → review: CLEVER_REVIEW_APPS=true \(optional\)/,
+    );
     expect(result.checks.filter((check) => check.check.startsWith("deploy-") && check.status === "error")).toEqual([]);
   });
 });

@@ -25,10 +25,22 @@ describe("shipyard doctor", () => {
     const result = doctor(fixture.root, { nodeVersion: "24.11.0" });
     expect(result.errors).toBe(0);
     expect(result.checks.map((check) => check.check)).toEqual(
-      expect.arrayContaining(["node", "npm", "git", "containers", "lockfile", "clever-tools", "deploy-config:orders", "deploy-config:billing", "app-variables", "templates"]),
+      expect.arrayContaining([
+        "node",
+        "npm",
+        "git",
+        "containers",
+        "lockfile",
+        "clever-tools",
+        "deploy-config:orders",
+        "deploy-config:billing",
+        "app-variables",
+        "templates",
+      ]),
     );
     // Optional tools are warnings at worst, never errors.
-    for (const check of result.checks.filter((check) => ["containers", "container-engine", "clever-tools", "git"].includes(check.check))) expect(check.status).not.toBe("error");
+    for (const check of result.checks.filter((check) => ["containers", "container-engine", "clever-tools", "git"].includes(check.check)))
+      expect(check.status).not.toBe("error");
   });
 
   it("reports a Node.js that cannot run the services' scripts as an error, with the fix", () => {
@@ -69,13 +81,22 @@ describe("shipyard doctor", () => {
   it("reports a missing deploy config and a missing workflow", () => {
     fixture.git("rm", "-q", "packages/orders/clever.env", ".github/workflows/billing.yml");
     const messages = errorsOf().map((check) => check.message);
-    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("packages/orders/clever.env is missing"), expect.stringContaining(".github/workflows/billing.yml is missing")]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("packages/orders/clever.env is missing"),
+        expect.stringContaining(".github/workflows/billing.yml is missing"),
+      ]),
+    );
   });
 
   it("reports a package that package-lock.json does not know (npm ci would fail in CI)", () => {
     fixture.write("package-lock.json", JSON.stringify({ lockfileVersion: 3, packages: { "": {}, "packages/orders": {} } }));
     const [problem] = errorsOf();
-    expect(problem).toMatchObject({ check: "lockfile", message: expect.stringContaining("does not know billing"), fix: expect.stringContaining("npm install") });
+    expect(problem).toMatchObject({
+      check: "lockfile",
+      message: expect.stringContaining("does not know billing"),
+      fix: expect.stringContaining("npm install"),
+    });
   });
 
   it("reports an undocumented Clever Cloud variable such as CC_APP_FOLDER, with the documented alternative", () => {
@@ -94,16 +115,27 @@ describe("shipyard doctor", () => {
     replaceIn("packages/orders/clever.env", "CC_NODE_VERSION=24", "CC_NODE_VERSION=22");
     replaceIn("package.json", '"engines":{', '"engines":{"node":">=20",');
     const messages = errorsOf().map((check) => check.message);
-    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining("CC_NODE_VERSION=22 disagrees with engines.node 24.x"), expect.stringContaining("root sets engines.node")]));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("CC_NODE_VERSION=22 disagrees with engines.node 24.x"),
+        expect.stringContaining("root sets engines.node"),
+      ]),
+    );
   });
 
   it("reports two services deploying to the same Clever Cloud app", () => {
     replaceIn(".github/workflows/billing.yml", "vars.CLEVER_APP_ID_BILLING", "vars.CLEVER_APP_ID_ORDERS");
-    expect(errorsOf().map((check) => check.message)).toEqual([expect.stringMatching(/Packages (orders and billing|billing and orders) deploy to the same Clever Cloud app/)]);
+    expect(errorsOf().map((check) => check.message)).toEqual([
+      expect.stringMatching(/Packages (orders and billing|billing and orders) deploy to the same Clever Cloud app/),
+    ]);
   });
 
   it("reports unresolved conflict markers as an error and drift from templates/ as a warning", () => {
-    replaceIn("packages/orders/Dockerfile", "USER node", "<<<<<<< yours (packages/orders/Dockerfile)\nUSER app\n=======\nUSER node\n>>>>>>> template");
+    replaceIn(
+      "packages/orders/Dockerfile",
+      "USER node",
+      "<<<<<<< yours (packages/orders/Dockerfile)\nUSER app\n=======\nUSER node\n>>>>>>> template",
+    );
     replaceIn("templates/service/files/packages/__name__/Dockerfile", "USER node", "RUN true\nUSER node");
     const result = doctor(fixture.root);
     const templates = result.checks.find((check) => check.check === "templates");

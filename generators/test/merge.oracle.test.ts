@@ -157,7 +157,8 @@ const sideArb = fc.array(editArb, { minLength: 0, maxLength: 4 });
 const caseArb = fc.record({ shared: fc.array(editArb, { maxLength: 2 }), user: sideArb, template: sideArb });
 
 const pick = <T>(items: T[], at: number): T | undefined => (items.length === 0 ? undefined : items[at % items.length]);
-const indexesWhere = (lines: string[], test: (line: string, index: number) => boolean) => lines.flatMap((line, index) => (test(line, index) ? [index] : []));
+const indexesWhere = (lines: string[], test: (line: string, index: number) => boolean) =>
+  lines.flatMap((line, index) => (test(line, index) ? [index] : []));
 
 /** Line edits of a Dockerfile or clever.env: insert, delete, change an instruction's value, change a comment. */
 function editText(kind: "docker" | "env", text: string, edit: Edit, tag: string): string {
@@ -172,12 +173,18 @@ function editText(kind: "docker" | "env", text: string, edit: Edit, tag: string)
       if (lines.length > 1) lines.splice(at % lines.length, 1);
       break;
     case 2: {
-      const index = pick(indexesWhere(lines, (line) => line !== "" && !line.startsWith("#")), edit.at);
+      const index = pick(
+        indexesWhere(lines, (line) => line !== "" && !line.startsWith("#")),
+        edit.at,
+      );
       if (index !== undefined) lines[index] = kind === "docker" ? `${lines[index]} # ${word}` : `${lines[index]}-${word}`;
       break;
     }
     default: {
-      const index = pick(indexesWhere(lines, (line) => line.startsWith("#")), edit.at);
+      const index = pick(
+        indexesWhere(lines, (line) => line.startsWith("#")),
+        edit.at,
+      );
       if (index !== undefined) lines[index] = `# ${word} comment`;
     }
   }
@@ -200,18 +207,31 @@ function editYaml(text: string, edit: Edit, tag: string): string {
       lines.splice(edit.at % lines.length, 0, "");
       break;
     case 2: {
-      const index = pick(indexesWhere(lines, (line) => /#/.test(line) && !/["']/.test(line.split("#")[0] ?? "")), edit.at);
+      const index = pick(
+        indexesWhere(lines, (line) => /#/.test(line) && !/["']/.test(line.split("#")[0] ?? "")),
+        edit.at,
+      );
       if (index !== undefined) lines[index] = (lines[index] as string).replace(/#.*$/, `# ${word} comment`);
       break;
     }
     case 3: {
-      const index = pick(indexesWhere(lines, (line) => leaf.test(line)), edit.at);
-      if (index !== undefined) lines[index] = (lines[index] as string).replace(leaf, (_all, key: string, _value: string, comment?: string) => `${key}${word}${comment ?? ""}`);
+      const index = pick(
+        indexesWhere(lines, (line) => leaf.test(line)),
+        edit.at,
+      );
+      if (index !== undefined)
+        lines[index] = (lines[index] as string).replace(
+          leaf,
+          (_all, key: string, _value: string, comment?: string) => `${key}${word}${comment ?? ""}`,
+        );
       break;
     }
     case 4: {
       // A key added next to an existing one, in the same mapping.
-      const index = pick(indexesWhere(lines, (line) => /^\s*(- )?[\w-]+:( |$)/.test(line)), edit.at);
+      const index = pick(
+        indexesWhere(lines, (line) => /^\s*(- )?[\w-]+:( |$)/.test(line)),
+        edit.at,
+      );
       if (index === undefined) break;
       const line = lines[index] as string;
       const dash = /^\s*- /.test(line);
@@ -222,7 +242,10 @@ function editYaml(text: string, edit: Edit, tag: string): string {
     default: {
       // A leaf key deleted (not the first key of a sequence item), or a whole comment line.
       const index = pick(
-        indexesWhere(lines, (line, i) => /^\s*#/.test(line) || (leaf.test(line) && !/^\s*- /.test(line) && indent(lines[i + 1] ?? "") <= indent(line))),
+        indexesWhere(
+          lines,
+          (line, i) => /^\s*#/.test(line) || (leaf.test(line) && !/^\s*- /.test(line) && indent(lines[i + 1] ?? "") <= indent(line)),
+        ),
         edit.at,
       );
       if (index !== undefined) lines.splice(index, 1);
@@ -244,7 +267,10 @@ function objectPaths(value: Json | undefined, prefix: JsonPath = []): JsonPath[]
   return [prefix, ...Object.entries(value).flatMap(([key, child]) => objectPaths(child, [...prefix, key]))];
 }
 const getAt = (value: Json | undefined, path: JsonPath): Json | undefined =>
-  path.reduce<Json | undefined>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, Json>)[key as string] : undefined), value);
+  path.reduce<Json | undefined>(
+    (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, Json>)[key as string] : undefined),
+    value,
+  );
 
 const NEW_KEYS = ["zod", "pg", "coverage", "license", "noEmit"];
 
@@ -254,10 +280,19 @@ function editJson(text: string, edit: Edit, tag: string, commented: boolean): st
   const formattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
   const word = `${tag}${edit.variant}`;
   const change = (path: JsonPath, to: Json | undefined, index?: number) =>
-    applyEdits(text, modify(text, path, to, { formattingOptions, ...(index === undefined ? {} : { getInsertionIndex: (keys: string[]) => index % (keys.length + 1) }) }));
+    applyEdits(
+      text,
+      modify(text, path, to, {
+        formattingOptions,
+        ...(index === undefined ? {} : { getInsertionIndex: (keys: string[]) => index % (keys.length + 1) }),
+      }),
+    );
   const op = edit.op % (commented ? 6 : 3);
   if (op === 0) {
-    const path = pick(leafPaths(value).filter((p) => p.length > 0), edit.at);
+    const path = pick(
+      leafPaths(value).filter((p) => p.length > 0),
+      edit.at,
+    );
     return path ? change(path, typeof getAt(value, path) === "boolean" ? !getAt(value, path) : word) : text;
   }
   if (op === 1) {
@@ -265,18 +300,30 @@ function editJson(text: string, edit: Edit, tag: string, commented: boolean): st
     return parent ? change([...parent, NEW_KEYS[edit.variant % NEW_KEYS.length] as string], word, edit.at) : text;
   }
   if (op === 2) {
-    const path = pick(leafPaths(value).filter((p) => p.length > 0 && typeof p[p.length - 1] === "string"), edit.at);
+    const path = pick(
+      leafPaths(value).filter((p) => p.length > 0 && typeof p[p.length - 1] === "string"),
+      edit.at,
+    );
     return path ? change(path, undefined) : text;
   }
   const lines = text.replace(/\n$/, "").split("\n");
   if (op === 3) {
-    const index = pick(indexesWhere(lines, (line) => /^\s*"/.test(line)), edit.at);
+    const index = pick(
+      indexesWhere(lines, (line) => /^\s*"/.test(line)),
+      edit.at,
+    );
     if (index !== undefined) lines.splice(index, 0, `${/^\s*/.exec(lines[index] as string)?.[0] ?? ""}// ${word} note`);
   } else if (op === 4) {
-    const index = pick(indexesWhere(lines, (line) => /^\s*\/\//.test(line)), edit.at);
+    const index = pick(
+      indexesWhere(lines, (line) => /^\s*\/\//.test(line)),
+      edit.at,
+    );
     if (index !== undefined) lines[index] = (lines[index] as string).replace(/\/\/.*$/, `// ${word} comment`);
   } else {
-    const index = pick(indexesWhere(lines, (line) => /^\s*\/\//.test(line)), edit.at);
+    const index = pick(
+      indexesWhere(lines, (line) => /^\s*\/\//.test(line)),
+      edit.at,
+    );
     if (index !== undefined) lines.splice(index, 1);
   }
   return `${lines.join("\n")}\n`;
@@ -293,14 +340,29 @@ interface Format {
 const FORMATS: Format[] = [
   { name: "Dockerfile", path: "packages/orders/Dockerfile", base: DOCKERFILE, edit: (text, edit, tag) => editText("docker", text, edit, tag) },
   { name: "clever.env", path: "packages/orders/clever.env", base: CLEVER_ENV, edit: (text, edit, tag) => editText("env", text, edit, tag) },
-  { name: "workflow YAML", path: ".github/workflows/orders.yml", base: WORKFLOW, edit: editYaml, parse: (text) => syntaxOf("x.yml", text)?.parse(text) as never },
+  {
+    name: "workflow YAML",
+    path: ".github/workflows/orders.yml",
+    base: WORKFLOW,
+    edit: editYaml,
+    parse: (text) => syntaxOf("x.yml", text)?.parse(text) as never,
+  },
   { name: "package.json", path: "packages/orders/package.json", base: PACKAGE, edit: (text, edit, tag) => editJson(text, edit, tag, false) },
   { name: "tsconfig with comments", path: "tsconfig.base.json", base: TSCONFIG, edit: (text, edit, tag) => editJson(text, edit, tag, true) },
 ];
 
 function gitMerge(dir: string, current: string, base: string, next: string): { status: number; output: string } {
-  for (const [file, text] of [["current", current], ["base", base], ["next", next]] as const) writeFileSync(join(dir, file), text);
-  const run = spawnSync("git", ["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", "current", "base", "next"], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 });
+  for (const [file, text] of [
+    ["current", current],
+    ["base", base],
+    ["next", next],
+  ] as const)
+    writeFileSync(join(dir, file), text);
+  const run = spawnSync("git", ["merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", "current", "base", "next"], {
+    cwd: dir,
+    encoding: "utf8",
+    maxBuffer: 1 << 30,
+  });
   if (run.status === null || run.status < 0 || run.status > 127) throw new Error(`git merge-file failed: ${run.stderr}`);
   return { status: run.status, output: run.stdout };
 }
@@ -343,7 +405,9 @@ function gitMergeAll(dir: string, cases: Array<{ base: string; current: string; 
     const intact =
       at.every((position, index) => position >= 0 && (index === 0 || position > (at[index - 1] as number))) &&
       // A section must close every conflict it opens (no separator inside a conflict block).
-      sections.every((section) => section.filter((line) => line.startsWith("<<<<<<< ")).length === section.filter((line) => line.startsWith(">>>>>>> ")).length);
+      sections.every(
+        (section) => section.filter((line) => line.startsWith("<<<<<<< ")).length === section.filter((line) => line.startsWith(">>>>>>> ")).length,
+      );
     if (!intact) {
       const middle = start + Math.floor(chunk.length / 2);
       pending.push([start, middle], [middle, end]);
@@ -414,7 +478,18 @@ describe("merges checked against git merge-file", () => {
       const git = gitMergeAll(dir, cases);
       const gitMs = Math.round(performance.now() - started);
       const syntax = syntaxOf(format.path, format.base);
-      const tally = { cases: cases.length, gitClean: 0, gitConflict: 0, same: 0, keyLevel: 0, conflicts: 0, silentLosses: 0, duplicateKeys: 0, invalidWithoutMarkers: 0, lessThanGit: 0 };
+      const tally = {
+        cases: cases.length,
+        gitClean: 0,
+        gitConflict: 0,
+        same: 0,
+        keyLevel: 0,
+        conflicts: 0,
+        silentLosses: 0,
+        duplicateKeys: 0,
+        invalidWithoutMarkers: 0,
+        lessThanGit: 0,
+      };
       const failures: string[] = [];
       let confirmed = 0;
       cases.forEach((item, index) => {
@@ -428,7 +503,10 @@ describe("merges checked against git merge-file", () => {
           confirmed += 1;
         }
         tally[oracle.clean ? "gitClean" : "gitConflict"] += 1;
-        const fail = (why: string) => failures.push(`case ${index}: ${why}\n--- base\n${item.base}--- yours\n${item.current}--- template\n${item.next}--- shipyard\n${merged.content}--- git (${oracle.clean ? "clean" : "conflict"})\n${oracle.content}`);
+        const fail = (why: string) =>
+          failures.push(
+            `case ${index}: ${why}\n--- base\n${item.base}--- yours\n${item.current}--- template\n${item.next}--- shipyard\n${merged.content}--- git (${oracle.clean ? "clean" : "conflict"})\n${oracle.content}`,
+          );
         if (merged.conflicts > 0) {
           tally.conflicts += 1;
           if (!hasConflictMarkers(merged.content)) fail("conflict reported without markers");
@@ -469,7 +547,9 @@ describe("merges checked against git merge-file", () => {
           fail(`line changes lost: ${lost.join("; ")}`);
         }
       });
-      console.log(`${format.name}: ${JSON.stringify({ ...tally, confirmedAlone: confirmed, gitMs, checkMs: Math.round(performance.now() - started) - gitMs })}`);
+      console.log(
+        `${format.name}: ${JSON.stringify({ ...tally, confirmedAlone: confirmed, gitMs, checkMs: Math.round(performance.now() - started) - gitMs })}`,
+      );
       expect(failures.slice(0, 3).join("\n\n")).toBe("");
       expect(tally.cases).toBeGreaterThanOrEqual(1000);
     });

@@ -37,7 +37,10 @@ describe("shipyard add refuses names that clash after normalization", () => {
 
   it("a library that clashes with a service is refused too (one constant per package)", async () => {
     fixture = await makeFixture(["a-b"]);
-    expect(await refusal(fixture.root, "library", "a.b")).toMatchObject({ code: "NAME_CLASH", message: "a.b would share CLEVER_APP_ID_A_B with a-b." });
+    expect(await refusal(fixture.root, "library", "a.b")).toMatchObject({
+      code: "NAME_CLASH",
+      message: "a.b would share CLEVER_APP_ID_A_B with a-b.",
+    });
     expect(snapshot(fixture.root)).toBe("");
   });
 
@@ -75,7 +78,8 @@ describe("shipyard add refuses names that turbo, a shell or Docker would read di
   });
 
   it("keeps the names people use", () => {
-    for (const name of ["orders", "orders-api", "v2", "a.b", "snake_case", "double__under", "x--y"]) expect(unportableReason(name), name).toBeUndefined();
+    for (const name of ["orders", "orders-api", "v2", "a.b", "snake_case", "double__under", "x--y"])
+      expect(unportableReason(name), name).toBeUndefined();
     for (const name of ["Orders", ".hidden", "_private", "^orders", "a b", "dots..."]) expect(unportableReason(name), name).toBeDefined();
   });
 });

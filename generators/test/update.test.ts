@@ -88,14 +88,23 @@ describe("shipyard update", () => {
     const result = run();
     expect(outcomeOf(result, PACKAGE)).toBe("merged");
     const manifest = JSON.parse(read(PACKAGE));
-    expect(manifest.dependencies).toEqual({ "@fastify/type-provider-typebox": expect.any(String), fastify: "^5.7.0", pg: "^8.0.0", typebox: expect.any(String) });
+    expect(manifest.dependencies).toEqual({
+      "@fastify/type-provider-typebox": expect.any(String),
+      fastify: "^5.7.0",
+      pg: "^8.0.0",
+      typebox: expect.any(String),
+    });
     expect(manifest.scripts.test).toBe("vitest run --coverage.enabled=false");
   });
 
   it("keeps a user's added workflow step when the template adds another one elsewhere", () => {
     edit(WORKFLOW, "      - name: Install dependencies\n", "      - name: Say hello\n        run: echo hello\n      - name: Install dependencies\n");
     edit(`${TEMPLATE}/.github/workflows/__name__.yml`, "timeout-minutes: 30", "timeout-minutes: 25");
-    edit(`${TEMPLATE}/.github/workflows/__name__.yml`, "      - name: Deploy\n", "      - name: Show the app\n        if: steps.settings.outputs.ready == 'true'\n        run: clever status --alias {{name}}\n      - name: Deploy\n");
+    edit(
+      `${TEMPLATE}/.github/workflows/__name__.yml`,
+      "      - name: Deploy\n",
+      "      - name: Show the app\n        if: steps.settings.outputs.ready == 'true'\n        run: clever status --alias {{name}}\n      - name: Deploy\n",
+    );
     commitAll();
     const result = run();
     expect(outcomeOf(result, WORKFLOW)).toBe("merged");
@@ -129,7 +138,7 @@ describe("shipyard update", () => {
   });
 
   it("never touches seed files (sources, tests, README), even when the template changes them", () => {
-    edit(`${TEMPLATE}/packages/__name__/src/app.ts`, "status: \"ok\"", "status: \"fine\"");
+    edit(`${TEMPLATE}/packages/__name__/src/app.ts`, 'status: "ok"', 'status: "fine"');
     edit("packages/orders/src/app.ts", "// Clever Cloud (CC_HEALTH_CHECK_PATH)", "// My route");
     commitAll();
     const before = read("packages/orders/src/app.ts");

@@ -63,7 +63,10 @@ await runCli("create-shipyard", async () => {
     .option("--dry-run", "print what would be written, write nothing (no install, no git)")
     .option("--json", "print the result as JSON")
     .version(generatorVersion(), "-v, --version")
-    .addHelpText("after", "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n",
+    )
     .showHelpAfterError()
     .exitOverride();
   try {
@@ -74,7 +77,16 @@ await runCli("create-shipyard", async () => {
     if (code?.startsWith("commander.")) return 2;
     throw error;
   }
-  const flags = program.opts<{ yes?: boolean; service?: string | false; scope?: string; install: boolean; git: boolean; force?: boolean; dryRun?: boolean; json?: boolean }>();
+  const flags = program.opts<{
+    yes?: boolean;
+    service?: string | false;
+    scope?: string;
+    install: boolean;
+    git: boolean;
+    force?: boolean;
+    dryRun?: boolean;
+    json?: boolean;
+  }>();
   const tty = Boolean(process.stdout.isTTY);
   try {
     const result = await create(

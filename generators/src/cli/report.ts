@@ -23,7 +23,19 @@ export const count = (n: number, singular: string, plural = `${singular}s`): str
  * conflicts? }], counts, ... }` followed by what is particular to the command (the new unit's name and answers, the
  * versions of an upgrade, …).
  */
-export const OUTCOMES = ["created", "updated", "merged", "conflict", "unresolved", "customized", "deleted", "restored", "removed", "unchanged", "copied"] as const;
+export const OUTCOMES = [
+  "created",
+  "updated",
+  "merged",
+  "conflict",
+  "unresolved",
+  "customized",
+  "deleted",
+  "restored",
+  "removed",
+  "unchanged",
+  "copied",
+] as const;
 
 /**
  * The `--json` output of add, create, update, use and upgrade, with or without --dry-run, as a JSON Schema (draft
@@ -81,20 +93,37 @@ export function printJson(result: ChangeSet, details: Record<string, unknown>): 
 export function unifiedDiff(file: FileDiff): string {
   const oldName = file.before === null ? "/dev/null" : `a/${file.from ?? file.path}`;
   const newName = file.after === null ? "/dev/null" : `b/${file.path}`;
-  return createTwoFilesPatch(oldName, newName, file.before ?? "", file.after ?? "", undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+  return createTwoFilesPatch(oldName, newName, file.before ?? "", file.after ?? "", undefined, undefined, {
+    context: 3,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
 }
 
 function colorOn(): boolean {
   return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb";
 }
 
-const COLOR = { header: ["\x1b[1m", "\x1b[22m"], hunk: ["\x1b[36m", "\x1b[39m"], added: ["\x1b[32m", "\x1b[39m"], removed: ["\x1b[31m", "\x1b[39m"] } as const;
+const COLOR = {
+  header: ["\x1b[1m", "\x1b[22m"],
+  hunk: ["\x1b[36m", "\x1b[39m"],
+  added: ["\x1b[32m", "\x1b[39m"],
+  removed: ["\x1b[31m", "\x1b[39m"],
+} as const;
 
 function paint(patch: string): string {
   return patch
     .split("\n")
     .map((line) => {
-      const [open, close] = line.startsWith("+++") || line.startsWith("---") ? COLOR.header : line.startsWith("@@") ? COLOR.hunk : line.startsWith("+") ? COLOR.added : line.startsWith("-") ? COLOR.removed : ["", ""];
+      const [open, close] =
+        line.startsWith("+++") || line.startsWith("---")
+          ? COLOR.header
+          : line.startsWith("@@")
+            ? COLOR.hunk
+            : line.startsWith("+")
+              ? COLOR.added
+              : line.startsWith("-")
+                ? COLOR.removed
+                : ["", ""];
       return line === "" ? line : `${open}${line}${close}`;
     })
     .join("\n");
@@ -157,8 +186,12 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   const summary = `${count(result.changes.length, "file")}, ${toWrite} to change, ${unchanged} unchanged, ${count(result.conflicts.length, "conflict")}`;
   if (result.written) process.stdout.write(`Updated (${summary}).${result.conflicts.length ? " Resolve the conflicts, then commit." : ""}\n`);
   else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
-  else if (options.check || options.dryRun) process.stdout.write(`${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npm run shipyard -- update`." : ""}\n`);
-  if (result.stateWrites.length > 0 && !result.written) process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
+  else if (options.check || options.dryRun)
+    process.stdout.write(
+      `${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npm run shipyard -- update`." : ""}\n`,
+    );
+  if (result.stateWrites.length > 0 && !result.written)
+    process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
   if (drift.length > 0) {
     process.stdout.write(
       `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +
@@ -175,7 +208,10 @@ function printOutcomes(files: FileOutcome[]): number {
   const shown = files.filter((file) => file.outcome !== "unchanged");
   const width = Math.max(0, ...shown.map((file) => file.path.length));
   for (const file of shown) {
-    const text = file.kind === "owned" && file.outcome === "customized" ? "customized (kept; owned file: drift, change the template instead)" : OUTCOME_TEXT[file.outcome];
+    const text =
+      file.kind === "owned" && file.outcome === "customized"
+        ? "customized (kept; owned file: drift, change the template instead)"
+        : OUTCOME_TEXT[file.outcome];
     process.stdout.write(`  ${file.path.padEnd(width)}  ${text}\n`);
   }
   return files.length - shown.length;
@@ -189,12 +225,17 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   }
   const { copied } = result;
   process.stdout.write(`Shipyard ${result.fromVersion} -> ${result.toVersion}\n`);
-  process.stdout.write(`  generators/: ${count(copied.generators, "file")} changed; templates/: ${count(copied.templates, "file")} changed; ${copied.removed} removed\n`);
+  process.stdout.write(
+    `  generators/: ${count(copied.generators, "file")} changed; templates/: ${count(copied.templates, "file")} changed; ${copied.removed} removed\n`,
+  );
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
   const unchanged = printOutcomes(result.changes.filter(isFileOutcome));
   const summary = `${count(result.pending.length, "file")} to change, ${unchanged} unchanged, ${count(result.conflicts.length, "conflict")}`;
   if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
-  else process.stdout.write(`Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`);
+  else
+    process.stdout.write(
+      `Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`,
+    );
 }
 
 export function printUse(result: UseResult, json: boolean): void {
@@ -260,7 +301,6 @@ function printCreated(result: CreateResult): void {
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
-
 export function printCreate(result: CreateResult, json: boolean): void {
   if (json) {
     const { root, name, scope, service, install, git } = result;
@@ -287,10 +327,13 @@ export function printSet(result: SetResult, json: boolean): void {
     process.stdout.write("Every answer already has that value: nothing to do.\n");
     return;
   }
-  for (const change of result.changes) process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
+  for (const change of result.changes)
+    process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
   const conflicts = result.conflicts.length ? ` ${count(result.conflicts.length, "conflict")}: resolve the <<<<<<< markers, then commit.` : "";
-  process.stdout.write(result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`);
+  process.stdout.write(
+    result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`,
+  );
 }
 
 export function printRemove(result: RemoveResult, json: boolean): void {
@@ -300,7 +343,8 @@ export function printRemove(result: RemoveResult, json: boolean): void {
   }
   printDiffs(result.diffs);
   const verb = result.written ? "removed" : "would remove";
-  for (const path of result.removed) process.stdout.write(`  ${verb}  ${path}${result.userFiles.includes(path) ? "  (added by you, not generated)" : ""}\n`);
+  for (const path of result.removed)
+    process.stdout.write(`  ${verb}  ${path}${result.userFiles.includes(path) ? "  (added by you, not generated)" : ""}\n`);
   process.stdout.write(`  ${verb}  ${count(result.state.length, "file")} of Shipyard's state (record and merge bases)\n`);
   if (!result.written) {
     process.stdout.write("Dry run, nothing written.\n");
@@ -330,9 +374,13 @@ export function printRename(result: RenameResult, json: boolean): void {
     process.stdout.write(`Dry run, nothing written.${conflicts}\n`);
     return;
   }
-  process.stdout.write(`\nRenamed ${result.from} to ${result.to}.${conflicts} Next:\n  npm install                      # relink the workspace under its new name\n`);
+  process.stdout.write(
+    `\nRenamed ${result.from} to ${result.to}.${conflicts} Next:\n  npm install                      # relink the workspace under its new name\n`,
+  );
   for (const variable of result.variables) {
-    process.stdout.write(`  on GitHub, rename the repository variable ${variable.from} to ${variable.to} (Settings > Secrets and variables > Actions > Variables):\n  the deploy now reads ${variable.to}.\n`);
+    process.stdout.write(
+      `  on GitHub, rename the repository variable ${variable.from} to ${variable.to} (Settings > Secrets and variables > Actions > Variables):\n  the deploy now reads ${variable.to}.\n`,
+    );
   }
 }
 
@@ -347,7 +395,12 @@ export function printUpgradeMarkdown(result: UpgradeResult): void {
     "",
   ];
   if (result.conflicts.length > 0) {
-    lines.push("### Conflicts: resolve these first", "", "Both you and the template changed the same lines. The files hold git-style `<<<<<<<` markers and CI fails until they are resolved:", "");
+    lines.push(
+      "### Conflicts: resolve these first",
+      "",
+      "Both you and the template changed the same lines. The files hold git-style `<<<<<<<` markers and CI fails until they are resolved:",
+      "",
+    );
     for (const file of result.conflicts) lines.push(`- [ ] \`${file.path}\` (${count(file.conflicts ?? 1, "conflict")})`);
     lines.push("");
   }

@@ -61,9 +61,13 @@ function addCommands(program: Command, templatesDir: string | undefined): void {
   }
   if (templates.length === 0) {
     // Outside a repository there are no templates to list: any `add …` says where to start instead.
-    addCommand.argument("[template]").argument("[rest...]").allowUnknownOption().action(() => {
-      findRepoRoot(process.cwd());
-    });
+    addCommand
+      .argument("[template]")
+      .argument("[rest...]")
+      .allowUnknownOption()
+      .action(() => {
+        findRepoRoot(process.cwd());
+      });
   }
 }
 
@@ -121,12 +125,25 @@ await runCli("shipyard", async () => {
     .option("--json", "print the result as JSON")
     .option("--allow-dirty", "change files that have uncommitted changes")
     .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
-    .action(async (assignments: string[], flags: { in?: string[]; all?: boolean; dryRun?: boolean; json?: boolean; allowDirty?: boolean; diff?: boolean }) => {
-      const { set } = await import("../commands/set.js");
-      const result = set({ cwd: process.cwd(), assignments, in: flags.in ?? [], all: Boolean(flags.all), dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty), diff: Boolean(flags.diff) });
-      printSet(result, Boolean(flags.json));
-      exitCode = result.conflicts.length > 0 ? 1 : 0;
-    });
+    .action(
+      async (
+        assignments: string[],
+        flags: { in?: string[]; all?: boolean; dryRun?: boolean; json?: boolean; allowDirty?: boolean; diff?: boolean },
+      ) => {
+        const { set } = await import("../commands/set.js");
+        const result = set({
+          cwd: process.cwd(),
+          assignments,
+          in: flags.in ?? [],
+          all: Boolean(flags.all),
+          dryRun: Boolean(flags.dryRun),
+          allowDirty: Boolean(flags.allowDirty),
+          diff: Boolean(flags.diff),
+        });
+        printSet(result, Boolean(flags.json));
+        exitCode = result.conflicts.length > 0 ? 1 : 0;
+      },
+    );
   program
     .command("remove")
     .description("delete a package: its folder, workflow, record and merge bases, in one step")
@@ -137,7 +154,10 @@ await runCli("shipyard", async () => {
     .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
     .action(async (name: string, flags: { dryRun?: boolean; force?: boolean; json?: boolean; diff?: boolean }) => {
       const { remove } = await import("../commands/remove.js");
-      printRemove(remove({ cwd: process.cwd(), name, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force), diff: Boolean(flags.diff) }), Boolean(flags.json));
+      printRemove(
+        remove({ cwd: process.cwd(), name, dryRun: Boolean(flags.dryRun), force: Boolean(flags.force), diff: Boolean(flags.diff) }),
+        Boolean(flags.json),
+      );
     });
   program
     .command("rename")
@@ -150,7 +170,14 @@ await runCli("shipyard", async () => {
     .option("--diff", "also print the unified diff of every file it changes (with --json: each file's diff)")
     .action(async (from: string, to: string, flags: { dryRun?: boolean; json?: boolean; allowDirty?: boolean; diff?: boolean }) => {
       const { rename } = await import("../commands/rename.js");
-      const result = rename({ cwd: process.cwd(), from, to, dryRun: Boolean(flags.dryRun), allowDirty: Boolean(flags.allowDirty), diff: Boolean(flags.diff) });
+      const result = rename({
+        cwd: process.cwd(),
+        from,
+        to,
+        dryRun: Boolean(flags.dryRun),
+        allowDirty: Boolean(flags.allowDirty),
+        diff: Boolean(flags.diff),
+      });
       printRename(result, Boolean(flags.json));
       exitCode = result.conflicts.length > 0 ? 1 : 0;
     });

@@ -46,7 +46,10 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
   if (options.interactive && !options.yes) {
     const { askMissing } = await import("../prompts.js");
     given = await askMissing(template.answers, given, config.scope, {
-      choicesOf: (kind) => readUnits(tree).filter((unit) => unit.template === kind).map((unit) => unit.id),
+      choicesOf: (kind) =>
+        readUnits(tree)
+          .filter((unit) => unit.template === kind)
+          .map((unit) => unit.id),
       check: (answer, value) => {
         if (answer !== "name") return;
         const taken = renderString(template.directory, { ...given, name: String(value) } as Answers);

@@ -1,11 +1,11 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { distributionFiles, type Part } from "../distribution.js";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
+import { acquireLock } from "../engine/lock.js";
 import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate, readManifest, type Template } from "../engine/template.js";
-import { acquireLock } from "../engine/lock.js";
 import { Tree } from "../engine/tree.js";
-import { distributionFiles, type Part } from "../distribution.js";
 import { ShipyardError } from "../errors.js";
 import { type GitOutcome, initialCommit } from "../git.js";
 import { type InstallResult, npmInstall, startedFrom } from "../install.js";
@@ -194,7 +194,13 @@ function planRoot(tree: Tree, resolved: Resolved, templatesDir: string, version:
 
 /** Among existing files (--force), none may be overwritten: the root's nor the first service's. */
 function refuseOverwrites(tree: Tree, cwd: string, alsoTaken: string[] = []): void {
-  const taken = [...tree.listChanges().filter((change) => tree.readDisk(change.path) !== null).map((change) => change.path), ...alsoTaken].sort();
+  const taken = [
+    ...tree
+      .listChanges()
+      .filter((change) => tree.readDisk(change.path) !== null)
+      .map((change) => change.path),
+    ...alsoTaken,
+  ].sort();
   if (taken.length > 0) {
     const listed = taken.length > 5 ? `${taken.slice(0, 5).join(", ")} and ${taken.length - 5} more` : taken.join(", ");
     throw new ShipyardError(
@@ -221,7 +227,12 @@ export async function create(options: CreateOptions, progress: Progress): Promis
     refuseOverwrites(tree, options.cwd, tree.exists(directory) ? [directory] : []);
   }
   if (resolved.service) {
-    const added = await planAdd(tree, templatesDir, { template: resolved.service.template.name, given: resolved.service.answers, yes: true, interactive: false });
+    const added = await planAdd(tree, templatesDir, {
+      template: resolved.service.template.name,
+      given: resolved.service.answers,
+      yes: true,
+      interactive: false,
+    });
     service = { name: added.name, directory: added.directory, answers: added.answers };
     changes.push(...added.files.map((file) => ({ path: file.path, unit: added.name, kind: file.kind, outcome: "created" })));
   }

@@ -1,4 +1,17 @@
-import { type CheckResult, checkAppVariables, checkCleverTools, checkContainerEngine, checkContainers, checkDeployConfigs, checkGit, checkLockfile, checkNode, checkNpm, checkServiceScripts, checkTemplatesInSync } from "../doctor/checks.js";
+import {
+  type CheckResult,
+  checkAppVariables,
+  checkCleverTools,
+  checkContainerEngine,
+  checkContainers,
+  checkDeployConfigs,
+  checkGit,
+  checkLockfile,
+  checkNode,
+  checkNpm,
+  checkServiceScripts,
+  checkTemplatesInSync,
+} from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
 import { checkDeployTargets } from "../doctor/targets.js";
 import { loadTemplate, type Template } from "../engine/template.js";

@@ -46,7 +46,11 @@ export function remove(options: RemoveOptions): RemoveResult {
   const users = dependentsOf(units, unit.id, templateOf);
   if (users.length > 0) {
     const names = users.map((user) => user.id).join(", ");
-    throw new ShipyardError("USAGE", `${unit.id} is used by ${names}: nothing was removed.`, `Remove it from what they use first (npm run shipyard -- set <answer>=… --in ${users[0]?.id}).`);
+    throw new ShipyardError(
+      "USAGE",
+      `${unit.id} is used by ${names}: nothing was removed.`,
+      `Remove it from what they use first (npm run shipyard -- set <answer>=… --in ${users[0]?.id}).`,
+    );
   }
   const template = templateOf(unit);
   const directory = renderString(template.directory, unit.answers);
@@ -55,13 +59,20 @@ export function remove(options: RemoveOptions): RemoveResult {
   const userFiles = kept.filter((path) => !(path in unit.files));
   const dirty = uncommittedPaths(root, [directory]);
   if (dirty.length > 0 && !options.force) {
-    throw new ShipyardError("DIRTY_FILES", `Uncommitted changes in ${directory}: ${dirty.join(", ")}.`, "Commit them (git can bring them back), or pass --force to delete them too.");
+    throw new ShipyardError(
+      "DIRTY_FILES",
+      `Uncommitted changes in ${directory}: ${dirty.join(", ")}.`,
+      "Commit them (git can bring them back), or pass --force to delete them too.",
+    );
   }
   const outside = managed.filter((path) => !path.startsWith(`${directory}/`) && tree.read(path) !== null);
   const removed = [...new Set([...kept, ...outside])].sort();
   const state = [
     unitRecordWrite(unit.id, unit).path,
-    ...managed.filter((path) => unit.files[path] !== "seed").map(basePath).filter((path) => tree.read(path) !== null),
+    ...managed
+      .filter((path) => unit.files[path] !== "seed")
+      .map(basePath)
+      .filter((path) => tree.read(path) !== null),
   ];
   const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(template, unit.answers), written: false };
   const writes: FileWrite[] = [...removed, ...ignored, ...state].map((path) => ({ path, content: null }));
@@ -70,6 +81,10 @@ export function remove(options: RemoveOptions): RemoveResult {
   // Build output (ignored files) is not shown: it is not the user's to review.
   const diffs = options.diff ? pendingDiffs(tree).filter((file) => !ignored.includes(file.path)) : undefined;
   if (options.dryRun) return { ...result, ...(diffs ? { diffs } : {}) };
-  const { written } = commit(tree, { command: "remove", allowDirty: options.force, changes: removed.map((path) => ({ path, unit: unit.id, outcome: "removed" })) });
+  const { written } = commit(tree, {
+    command: "remove",
+    allowDirty: options.force,
+    changes: removed.map((path) => ({ path, unit: unit.id, outcome: "removed" })),
+  });
   return { ...result, written, ...(diffs ? { diffs } : {}) };
 }

@@ -82,13 +82,16 @@ export function rename(options: RenameOptions): RenameResult {
     moved.push({ from: path, to: newPath(path) });
   }
   for (const path of ignored) moves.push({ path, content: null }); // build output: rebuilt under the new name
-  for (const [path, kind] of Object.entries(unit.files)) if (kind !== "seed" && disk.read(basePath(path)) !== null) move(basePath(path), basePath(newPath(path)));
+  for (const [path, kind] of Object.entries(unit.files))
+    if (kind !== "seed" && disk.read(basePath(path)) !== null) move(basePath(path), basePath(newPath(path)));
   moves.push({ path: unitRecordWrite(unit.id, unit).path, content: null });
 
   // 2. the packages that use it: their recorded answer, and the imports in their sources.
   const oldName = new RegExp(`(["'])@${`${scope}/${unit.id}`.replace(/[.]/g, "\\.")}(?=["'/])`, "g");
   const templateOf = templateLoader(templatesDir);
-  const users = dependentsOf(units, unit.id, templateOf).map((user): Unit => ({ ...user, answers: renameReferences(templateOf(user), user.answers, unit.id, to) }));
+  const users = dependentsOf(units, unit.id, templateOf).map(
+    (user): Unit => ({ ...user, answers: renameReferences(templateOf(user), user.answers, unit.id, to) }),
+  );
   const importEdits: FileWrite[] = [];
   for (const user of users) {
     const userDir = renderString(templateOf(user).directory, user.answers);
@@ -100,7 +103,12 @@ export function rename(options: RenameOptions): RenameResult {
   }
 
   // 3. re-render on top of the move: the renamed unit with its files' new paths, and its users.
-  const renamed: Unit = { ...unit, id: to, answers, files: Object.fromEntries(Object.entries(unit.files).map(([path, kind]) => [newPath(path), kind])) };
+  const renamed: Unit = {
+    ...unit,
+    id: to,
+    answers,
+    files: Object.fromEntries(Object.entries(unit.files).map(([path, kind]) => [newPath(path), kind])),
+  };
   const oldVariables = deployVariables(template, unit.answers);
   applyToTree(tree, [...moves, ...importEdits]);
   const plan = planUpdate(diskPlanInput(tree, { units: [renamed, ...users] }));
@@ -116,7 +124,9 @@ export function rename(options: RenameOptions): RenameResult {
     variables: oldVariables.map((from, index) => ({ from, to: newVariables[index] ?? from })),
     written: false,
   };
-  const diffs = options.diff ? pendingDiffs(tree, new Map(moved.map((move) => [move.to, move.from]))).filter((file) => !ignored.includes(file.path)) : undefined;
+  const diffs = options.diff
+    ? pendingDiffs(tree, new Map(moved.map((move) => [move.to, move.from]))).filter((file) => !ignored.includes(file.path))
+    : undefined;
   if (diffs) result.diffs = diffs;
   const { written } = commit(tree, { command: "rename", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
   return { ...result, written };

@@ -37,7 +37,6 @@ export interface SetResult {
   diffs?: FileDiff[];
 }
 
-
 function parseAssignment(text: string): { name: string; value: string } {
   const at = text.indexOf("=");
   if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, "For example: npm run shipyard -- set node=26 --all");
@@ -52,7 +51,7 @@ function parseAssignment(text: string): { name: string; value: string } {
  */
 export function set(options: SetOptions): SetResult {
   const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
-  if (options.all === (options.in.length > 0)) throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
+  if (options.all === options.in.length > 0) throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
   if (options.assignments.length === 0) throw new ShipyardError("USAGE", "Nothing to set: give <answer>=<value>, e.g. node=26.");
   const { scope } = readConfig(tree);
   const units = readUnits(tree);
@@ -73,7 +72,9 @@ export function set(options: SetOptions): SetResult {
     const lacking = targets.filter((unit) => !having.includes(unit));
     if (having.length === 0 || (!options.all && lacking.length > 0)) {
       const unit = lacking[0] as Unit;
-      const known = templateOf(unit).answers.filter((spec) => !spec.positional).map((spec) => spec.name);
+      const known = templateOf(unit)
+        .answers.filter((spec) => !spec.positional)
+        .map((spec) => spec.name);
       throw new ShipyardError("INVALID_ANSWER", `A ${unit.template} has no answer "${name}" (${unit.id}).`, `Its answers: ${known.join(", ")}.`);
     }
     for (const unit of having) {
@@ -107,7 +108,9 @@ export function set(options: SetOptions): SetResult {
 function followRootNode(next: Map<string, Unit>, changes: AnswerChange[], templateOf: (unit: Unit) => Template): void {
   const rootUnit = next.get(ROOT_UNIT);
   if (!rootUnit || !changes.some((change) => change.answer === "node")) return;
-  const majors = new Set([...next.values()].filter((unit) => unit.id !== ROOT_UNIT && "node" in unit.answers).map((unit) => String(unit.answers.node)));
+  const majors = new Set(
+    [...next.values()].filter((unit) => unit.id !== ROOT_UNIT && "node" in unit.answers).map((unit) => String(unit.answers.node)),
+  );
   if (majors.size !== 1) return;
   const spec = templateOf(rootUnit).answers.find((answer) => answer.name === "node");
   const major = [...majors][0] as string;

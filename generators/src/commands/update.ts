@@ -38,14 +38,24 @@ export function update(options: UpdateOptions): UpdateResult {
   const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
   const unknown = options.restore.filter((path) => !deleted.has(path));
   if (unknown.length > 0) {
-    throw new ShipyardError("USAGE", `--restore ${unknown.join(", ")}: not a managed file that was deleted.`, "`shipyard update --dry-run` lists the deleted ones.");
+    throw new ShipyardError(
+      "USAGE",
+      `--restore ${unknown.join(", ")}: not a managed file that was deleted.`,
+      "`shipyard update --dry-run` lists the deleted ones.",
+    );
   }
   const pending = plan.files.filter(needsAction);
   const accounted = new Set(pending.flatMap((file) => [file.path, basePath(file.path)]));
   const stateWrites = plan.writes.map((write) => write.path).filter((path) => !accounted.has(path));
   applyToTree(tree, plan.writes);
   const diffs = options.diff ? pendingDiffs(tree) : undefined;
-  const result = commit(tree, { command: "update", dryRun: options.dryRun, check: options.check, allowDirty: options.allowDirty, changes: plan.files });
+  const result = commit(tree, {
+    command: "update",
+    dryRun: options.dryRun,
+    check: options.check,
+    allowDirty: options.allowDirty,
+    changes: plan.files,
+  });
   return {
     ...result,
     root,

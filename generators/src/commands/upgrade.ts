@@ -59,7 +59,12 @@ function delegate(source: ShipyardSource, root: string, options: UpgradeOptions)
   if (source.temporary && !existsSync(join(source.generatorsDir, "node_modules"))) {
     symlinkSync(join(root, "node_modules"), join(source.generatorsDir, "node_modules"), "dir");
   }
-  const args = [join(source.generatorsDir, "dist", "cli", "shipyard.js"), "upgrade", "--from", dirname(source.templatesDir) === source.generatorsDir ? source.generatorsDir : dirname(source.generatorsDir)];
+  const args = [
+    join(source.generatorsDir, "dist", "cli", "shipyard.js"),
+    "upgrade",
+    "--from",
+    dirname(source.templatesDir) === source.generatorsDir ? source.generatorsDir : dirname(source.generatorsDir),
+  ];
   if (options.dryRun) args.push("--dry-run");
   if (options.allowDirty) args.push("--allow-dirty");
   for (const flag of ["--json", "--markdown"]) if (process.argv.includes(flag)) args.push(flag);

@@ -32,7 +32,16 @@ export function use(options: UseOptions): UseResult {
   const units = readUnits(tree);
   const target = units.find((unit) => unit.id === options.into);
   if (!target) {
-    throw new ShipyardError("UNKNOWN_PACKAGE", `No package "${options.into}" was generated here.`, `Packages: ${units.filter((unit) => !isRootUnit(unit.id)).map((unit) => unit.id).join(", ") || "none"}.`);
+    throw new ShipyardError(
+      "UNKNOWN_PACKAGE",
+      `No package "${options.into}" was generated here.`,
+      `Packages: ${
+        units
+          .filter((unit) => !isRootUnit(unit.id))
+          .map((unit) => unit.id)
+          .join(", ") || "none"
+      }.`,
+    );
   }
   const templatesDir = repoTemplatesDir(root);
   const template = templateOfUnit(target, loadTemplate, templatesDir);
@@ -40,7 +49,8 @@ export function use(options: UseOptions): UseResult {
   // The answer that names units of the library's template (the manifest's `of`), whatever it is called.
   const library = units.find((unit) => unit.id === options.library && !isRootUnit(unit.id));
   const references = template.answers.filter((answer) => answer.of);
-  if (references.length === 0) throw new ShipyardError("USAGE", `A ${target.template} cannot use other packages (its template has no answer with "of").`);
+  if (references.length === 0)
+    throw new ShipyardError("USAGE", `A ${target.template} cannot use other packages (its template has no answer with "of").`);
   const spec = references.find((answer) => answer.of === library?.template) ?? references[0];
   const candidates = units.filter((unit) => references.some((answer) => answer.of === unit.template) && unit.id !== target.id).map((unit) => unit.id);
   if (!library || !candidates.includes(options.library) || !spec) {
@@ -48,12 +58,15 @@ export function use(options: UseOptions): UseResult {
     throw new ShipyardError(
       "INVALID_ANSWER",
       `"${options.library}" is not a ${kinds} of this repository.`,
-      candidates.length ? `${kinds} packages here: ${candidates.join(", ")}.` : `Create one first: npm run shipyard -- add ${references[0]?.of} ${options.library}`,
+      candidates.length
+        ? `${kinds} packages here: ${candidates.join(", ")}.`
+        : `Create one first: npm run shipyard -- add ${references[0]?.of} ${options.library}`,
     );
   }
   const current = Array.isArray(target.answers[spec.name]) ? (target.answers[spec.name] as string[]) : [];
   const about = { library: options.library, into: options.into };
-  if (current.includes(options.library)) return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
+  if (current.includes(options.library))
+    return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
   const answers = { ...target.answers, [spec.name]: [...current, options.library] };
   checkReferences(template, target.id, answers, units, templateLoader(templatesDir));
   const plan = planUpdate(diskPlanInput(tree, { units: [{ ...target, answers }] }));

@@ -112,14 +112,17 @@ const atLeast = (version: string, min: [number, number]) => {
   return major > min[0] || (major === min[0] && minor >= min[1]);
 };
 
-
 export function checkNode(context: DoctorContext): CheckResult[] {
   const generator = readJson(context.tree, "generators/package.json");
   const min = minimum(generator?.engines?.node);
   const local = process.versions.node;
   const results = [
     min && !atLeast(local, min)
-      ? error("node", `Node.js ${local} is older than Shipyard needs (${generator?.engines?.node}).`, "Install a current LTS from https://nodejs.org or with nvm.")
+      ? error(
+          "node",
+          `Node.js ${local} is older than Shipyard needs (${generator?.engines?.node}).`,
+          "Install a current LTS from https://nodejs.org or with nvm.",
+        )
       : ok("node", `Node.js ${local}`),
   ];
   const localMajor = Number(local.split(".")[0]);
@@ -174,7 +177,8 @@ export function checkNpm(context: DoctorContext): CheckResult {
   const npm = run("npm", ["--version"], context.root);
   if (!npm.ok) return error("npm", "npm is not installed.", "It comes with Node.js: reinstall Node.js from https://nodejs.org.");
   const min = minimum(readJson(context.tree, "package.json")?.engines?.npm);
-  if (min && !atLeast(npm.output, min)) return error("npm", `npm ${npm.output} is older than the repository needs (>=${min.join(".")}).`, "npm install --global npm@latest");
+  if (min && !atLeast(npm.output, min))
+    return error("npm", `npm ${npm.output} is older than the repository needs (>=${min.join(".")}).`, "npm install --global npm@latest");
   return ok("npm", `npm ${npm.output}`);
 }
 
@@ -183,7 +187,12 @@ export function checkGit(context: DoctorContext): CheckResult {
   if (!git.ok) return error("git", "git is not installed.", "Install git (https://git-scm.com), then: git init");
   const remote = run("git", ["remote", "-v"], context.root);
   if (!remote.ok) return warning("git", "This folder is not a git repository.", "git init && git add -A && git commit -m 'Start'");
-  if (remote.output === "") return warning("git", "No git remote: CI and deploys run on GitHub after a push.", "Create a GitHub repository, then: git remote add origin <url> && git push -u origin main");
+  if (remote.output === "")
+    return warning(
+      "git",
+      "No git remote: CI and deploys run on GitHub after a push.",
+      "Create a GitHub repository, then: git remote add origin <url> && git push -u origin main",
+    );
   return ok("git", `git remote: ${remote.output.split(/\s+/)[1]}`);
 }
 
@@ -192,7 +201,11 @@ export function checkContainers(context: DoctorContext): CheckResult {
     const found = run(tool, ["--version"], context.root);
     if (found.ok) return ok("containers", found.output.split("\n")[0] as string);
   }
-  return warning("containers", "Neither docker nor podman found (optional: only to build service images locally).", "Install Docker Desktop or podman to run `docker build -f packages/<name>/Dockerfile .`.");
+  return warning(
+    "containers",
+    "Neither docker nor podman found (optional: only to build service images locally).",
+    "Install Docker Desktop or podman to run `docker build -f packages/<name>/Dockerfile .`.",
+  );
 }
 
 /**
@@ -209,7 +222,12 @@ export function checkContainerEngine(context: DoctorContext): CheckResult | unde
       return ok("container-engine", `the ${tool} engine answers${others}`);
     }
     const why = `${info.stderr ?? ""}`.split("\n").find((line) => line.trim()) ?? (info.error ? info.error.message : "no output");
-    silent.push(`${tool}: ${why.trim().replace(/^Error:\s*/, "").slice(0, 160)}`);
+    silent.push(
+      `${tool}: ${why
+        .trim()
+        .replace(/^Error:\s*/, "")
+        .slice(0, 160)}`,
+    );
   }
   if (silent.length === 0) return undefined;
   return warning(
@@ -221,7 +239,12 @@ export function checkContainerEngine(context: DoctorContext): CheckResult | unde
 
 export function checkCleverTools(context: DoctorContext): CheckResult {
   const clever = run("clever", ["version"], context.root);
-  if (!clever.ok) return warning("clever-tools", "clever-tools not installed (optional: CI deploys without it).", "npm install --global clever-tools@4, then: clever login");
+  if (!clever.ok)
+    return warning(
+      "clever-tools",
+      "clever-tools not installed (optional: CI deploys without it).",
+      "npm install --global clever-tools@4, then: clever login",
+    );
   const credentials = join(homedir(), ".config", "clever-cloud", "clever-tools.json");
   if (!existsSync(credentials) && !(context.env.CLEVER_TOKEN && context.env.CLEVER_SECRET)) {
     return warning("clever-tools", `clever-tools ${clever.output} is not logged in.`, "clever login");
@@ -234,19 +257,30 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
   const results: CheckResult[] = [];
   const rootEngines = readJson(context.tree, "package.json")?.engines?.node;
   if (rootEngines) {
-    results.push(error("deploy-config", `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`, "Remove engines.node from the root package.json; each service pins its own."));
+    results.push(
+      error(
+        "deploy-config",
+        `package.json at the root sets engines.node (${rootEngines}): on Clever Cloud it overrides every service's CC_NODE_VERSION.`,
+        "Remove engines.node from the root package.json; each service pins its own.",
+      ),
+    );
   }
   for (const { unit, directory: dir, config, workflow } of deployments(context)) {
     const check = `deploy-config:${unit.id}`;
     const workflowText = readText(context.tree, workflow);
-    if ("text" in workflowText && workflowText.text === null) results.push(error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore ${workflow}`));
+    if ("text" in workflowText && workflowText.text === null)
+      results.push(
+        error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore ${workflow}`),
+      );
     const envFile = readText(context.tree, config);
     if ("problem" in envFile) {
       results.push(error(check, envFile.problem, `Make ${config} a plain file (npm run shipyard -- update --restore ${config} after deleting it).`));
       continue;
     }
     if (envFile.text === null) {
-      results.push(error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore ${config}`));
+      results.push(
+        error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore ${config}`),
+      );
       continue;
     }
     let variables: CleverVariable[];
@@ -258,7 +292,10 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     }
     const problems: CheckResult[] = [];
     for (const variable of undocumentedVariables(variables)) {
-      const hint = variable.name === "CC_APP_FOLDER" ? "The documented variable is APP_FOLDER; for npm workspaces leave it unset (install at the root)." : "Check the name in https://www.clever.cloud/developers/doc/reference/reference-environment-variables/";
+      const hint =
+        variable.name === "CC_APP_FOLDER"
+          ? "The documented variable is APP_FOLDER; for npm workspaces leave it unset (install at the root)."
+          : "Check the name in https://www.clever.cloud/developers/doc/reference/reference-environment-variables/";
       problems.push(error(check, `${config} line ${variable.line}: ${variable.name} is not a documented Clever Cloud variable.`, hint));
     }
     if (buildsBeforeInstall(variables)) {
@@ -270,7 +307,11 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     const nodeVersion = variables.findLast((variable) => variable.name === "CC_NODE_VERSION")?.value;
     if (nodeVersion && engines !== undefined && Number.parseInt(nodeVersion, 10) !== engines) {
       problems.push(
-        error(check, `${dir}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${packageJson?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`, "Make them the same major."),
+        error(
+          check,
+          `${dir}: CC_NODE_VERSION=${nodeVersion} disagrees with engines.node ${packageJson?.engines?.node}: Clever Cloud would run another Node.js than CI tests and the image ships.`,
+          "Make them the same major.",
+        ),
       );
     }
     const names = variables.map((variable) => variable.name);
@@ -279,7 +320,13 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
       problems.push(warning(check, `${config} sets ${repeated.join(", ")} more than once: the last line wins.`, "Keep one line per variable."));
     }
     if (packageJson?.engines?.node && engines === undefined) {
-      problems.push(warning(check, `${dir}: engines.node "${packageJson.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`, 'Pin a major, e.g. "24.x".'));
+      problems.push(
+        warning(
+          check,
+          `${dir}: engines.node "${packageJson.engines.node}" is open-ended: Clever Cloud then picks the newest Node.js.`,
+          'Pin a major, e.g. "24.x".',
+        ),
+      );
     }
     results.push(...(problems.length ? problems : [ok(check, `${unit.id}: deploy config and workflow present and consistent`)]));
   }
@@ -292,11 +339,21 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
  */
 export function checkLockfile(context: DoctorContext): CheckResult {
   const lockfile = readJson(context.tree, "package-lock.json");
-  if (!lockfile) return error("lockfile", "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.", "npm install, then commit package-lock.json");
+  if (!lockfile)
+    return error(
+      "lockfile",
+      "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.",
+      "npm install, then commit package-lock.json",
+    );
   // Each package's folder as its template places it (the root unit is the repository itself, never a workspace).
   const folderOf = (unit: Unit) => renderString(context.templateOf(unit).directory, unit.answers);
   const missing = context.units.filter((unit) => !isRootUnit(unit.id) && !lockfile.packages?.[folderOf(unit)]).map((unit) => unit.id);
-  if (missing.length > 0) return error("lockfile", `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`, "npm install, then commit package-lock.json");
+  if (missing.length > 0)
+    return error(
+      "lockfile",
+      `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`,
+      "npm install, then commit package-lock.json",
+    );
   return ok("lockfile", "package-lock.json lists every generated package");
 }
 
@@ -320,7 +377,11 @@ export function checkAppVariables(context: DoctorContext): CheckResult {
   const shared = [...owners].filter(([, users]) => users.length > 1);
   if (shared.length > 0) {
     const [name, users] = shared[0] as [string, string[]];
-    return error("app-variables", `Packages ${users.join(" and ")} deploy to the same Clever Cloud app (vars.${name}).`, "Give each package its own deploy variable in its workflow (the template's deploy.appVariable).");
+    return error(
+      "app-variables",
+      `Packages ${users.join(" and ")} deploy to the same Clever Cloud app (vars.${name}).`,
+      "Give each package its own deploy variable in its workflow (the template's deploy.appVariable).",
+    );
   }
   return ok("app-variables", `${all.length} packages, each with its own Clever Cloud app variable`);
 }
@@ -331,12 +392,26 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
   try {
     plan = planUpdate(diskPlanInput(context.tree, { units: context.units }));
   } catch (problem) {
-    if (problem instanceof ShipyardError) return error("templates", problem.message, problem.hint ?? "npm run shipyard -- update --dry-run tells more.");
+    if (problem instanceof ShipyardError)
+      return error("templates", problem.message, problem.hint ?? "npm run shipyard -- update --dry-run tells more.");
     throw problem;
   }
   const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(context.tree.read(file.path) ?? ""));
-  if (markers.length > 0) return error("templates", `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`, "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.");
+  if (markers.length > 0)
+    return error(
+      "templates",
+      `Unresolved conflict markers in ${markers.map((file) => file.path).join(", ")}.`,
+      "Edit the files to keep what you want, remove the <<<<<<< ======= >>>>>>> lines, then commit.",
+    );
   const pending = plan.files.filter(needsAction);
-  if (pending.length > 0) return warning("templates", `${pending.length} managed files differ from templates/: ${pending.slice(0, 5).map((file) => `${file.path} (${file.outcome})`).join(", ")}.`, "npm run shipyard -- update --dry-run, then npm run shipyard -- update");
+  if (pending.length > 0)
+    return warning(
+      "templates",
+      `${pending.length} managed files differ from templates/: ${pending
+        .slice(0, 5)
+        .map((file) => `${file.path} (${file.outcome})`)
+        .join(", ")}.`,
+      "npm run shipyard -- update --dry-run, then npm run shipyard -- update",
+    );
   return ok("templates", `${plan.files.length} managed files in sync with templates/`);
 }

@@ -48,7 +48,9 @@ const NUMBERED = /^CC_HEALTH_CHECK_PATH_\d+$/;
 
 /** Names that look like platform settings (CC_*, APP_FOLDER) but are not documented. User variables pass. */
 export function undocumentedVariables(variables: CleverVariable[]): CleverVariable[] {
-  return variables.filter(({ name }) => (name.startsWith("CC_") || name === "CC_APP_FOLDER") && !(name in DOCUMENTED_VARIABLES) && !NUMBERED.test(name));
+  return variables.filter(
+    ({ name }) => (name.startsWith("CC_") || name === "CC_APP_FOLDER") && !(name in DOCUMENTED_VARIABLES) && !NUMBERED.test(name),
+  );
 }
 
 /** Hooks that run before dependencies are installed cannot build: the compiler is not there yet. */

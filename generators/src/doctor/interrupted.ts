@@ -12,7 +12,12 @@ export function checkInterruptedRun(context: DoctorContext): CheckResult {
   try {
     staging = context.tree.diskPath(STAGING_DIR, "the staging folder");
   } catch (problem) {
-    return { check, status: "error", message: (problem as Error).message, fix: "Make node_modules a folder of this repository (rm node_modules, then npm install)." };
+    return {
+      check,
+      status: "error",
+      message: (problem as Error).message,
+      fix: "Make node_modules a folder of this repository (rm node_modules, then npm install).",
+    };
   }
   const owner = readOwner(`${staging}/lock`);
   if (owner && isAlive(owner)) return { check, status: "ok", message: `another shipyard command is running (${describeOwner(owner)})` };

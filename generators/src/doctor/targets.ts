@@ -31,8 +31,13 @@ type Reader = (path: string) => { ok: true; body: unknown } | { ok: false; reaso
 function ghReader(root: string, env: NodeJS.ProcessEnv): Reader {
   return (path) => {
     const result = spawnSync("gh", ["api", path], { cwd: root, env, encoding: "utf8", timeout: 20_000 });
-    if (result.error) return { ok: false, reason: (result.error as NodeJS.ErrnoException).code === "ENOENT" ? "the GitHub CLI (gh) is not installed" : result.error.message };
-    if (result.status !== 0) return { ok: false, reason: (result.stderr || result.stdout).trim().split("\n")[0] || `gh exited with ${result.status}` };
+    if (result.error)
+      return {
+        ok: false,
+        reason: (result.error as NodeJS.ErrnoException).code === "ENOENT" ? "the GitHub CLI (gh) is not installed" : result.error.message,
+      };
+    if (result.status !== 0)
+      return { ok: false, reason: (result.stderr || result.stdout).trim().split("\n")[0] || `gh exited with ${result.status}` };
     try {
       return { ok: true, body: JSON.parse(result.stdout) };
     } catch {
@@ -56,7 +61,11 @@ function readSettings(read: Reader, environments: string[]): Settings | { unavai
   const variables = read("repos/{owner}/{repo}/actions/variables?per_page=100");
   if (!variables.ok) return { unavailable: variables.reason };
   const secrets = read("repos/{owner}/{repo}/actions/secrets?per_page=100");
-  const settings: Settings = { variables: entries(variables.body, "variables"), secrets: secrets.ok ? entries(secrets.body, "secrets") : undefined, environments: new Map() };
+  const settings: Settings = {
+    variables: entries(variables.body, "variables"),
+    secrets: secrets.ok ? entries(secrets.body, "secrets") : undefined,
+    environments: new Map(),
+  };
   for (const name of environments) {
     // An environment that does not exist yet answers 404: it simply holds nothing.
     const base = `repos/{owner}/{repo}/environments/${encodeURIComponent(name)}`;
@@ -88,7 +97,10 @@ function targetResult(settings: Settings, target: Target): CheckResult {
   if (target.switch !== undefined) {
     const value = settings.environments.get(target.environment ?? "")?.variables.get(target.switch) ?? settings.variables.get(target.switch);
     if (value === "true") return ok(check, `${label}: on (${target.switch}=true)`);
-    return ok(check, `${label}: off, ${target.otherwise ?? "not deployed"} (set the repository variable ${target.switch} to true to turn it on, ${settingsPage})`);
+    return ok(
+      check,
+      `${label}: off, ${target.otherwise ?? "not deployed"} (set the repository variable ${target.switch} to true to turn it on, ${settingsPage})`,
+    );
   }
   const variable = target.appVariable as string;
   const found = where(settings, target, variable);
@@ -100,19 +112,36 @@ function targetResult(settings: Settings, target: Target): CheckResult {
 
 function secretsResult(settings: Settings, names: string[], now: Date): CheckResult {
   const check = "deploy-secrets";
-  if (settings.secrets === undefined) return ok(check, `Secrets not checked (listing them needs admin access to the repository): deploys need ${names.join(" and ")}.`);
+  if (settings.secrets === undefined)
+    return ok(check, `Secrets not checked (listing them needs admin access to the repository): deploys need ${names.join(" and ")}.`);
   const fix = `Run clever login, then set the token and secret it prints as the repository secrets ${names.join(" and ")} (Settings > Secrets and variables > Actions > Secrets).`;
-  const setOn = (name: string) => settings.secrets?.get(name) ?? [...settings.environments.values()].find((environment) => environment.secrets.has(name))?.secrets.get(name);
+  const setOn = (name: string) =>
+    settings.secrets?.get(name) ?? [...settings.environments.values()].find((environment) => environment.secrets.has(name))?.secrets.get(name);
   const missing = names.filter((name) => setOn(name) === undefined);
-  if (missing.length > 0) return warning(check, `The secret${missing.length > 1 ? "s" : ""} ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: every deploy is skipped.`, fix);
-  const oldest = names.map((name) => Date.parse(setOn(name) ?? "")).filter((time) => !Number.isNaN(time)).sort((a, b) => a - b)[0];
+  if (missing.length > 0)
+    return warning(
+      check,
+      `The secret${missing.length > 1 ? "s" : ""} ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: every deploy is skipped.`,
+      fix,
+    );
+  const oldest = names
+    .map((name) => Date.parse(setOn(name) ?? ""))
+    .filter((time) => !Number.isNaN(time))
+    .sort((a, b) => a - b)[0];
   if (oldest === undefined) return ok(check, `${names.join(" and ")} are set; Clever Cloud tokens expire after one year.`);
   const day = (time: number) => new Date(time).toISOString().slice(0, 10);
   const expires = oldest + TOKEN_LIFETIME_DAYS * 86_400_000;
   if (now.getTime() - oldest > TOKEN_WARNING_DAYS * 86_400_000) {
-    return warning(check, `${names.join(" and ")} were set on ${day(oldest)}: Clever Cloud tokens expire after one year (${day(expires)}), then every deploy fails to log in.`, fix);
+    return warning(
+      check,
+      `${names.join(" and ")} were set on ${day(oldest)}: Clever Cloud tokens expire after one year (${day(expires)}), then every deploy fails to log in.`,
+      fix,
+    );
   }
-  return ok(check, `${names.join(" and ")} are set (on ${day(oldest)}); Clever Cloud tokens expire after one year: renew them before ${day(expires)}.`);
+  return ok(
+    check,
+    `${names.join(" and ")} are set (on ${day(oldest)}); Clever Cloud tokens expire after one year: renew them before ${day(expires)}.`,
+  );
 }
 
 /** One result per package and target, one for the secrets; or one line saying what to set when GitHub cannot be read. */
@@ -130,7 +159,9 @@ export function checkDeployTargets(context: DoctorContext, now = new Date(), rea
   if (targets.length === 0) return [];
   const settings = readSettings(read, [...new Set(targets.flatMap((target) => (target.environment ? [target.environment] : [])))]);
   if ("unavailable" in settings) {
-    const wanted = targets.map((target) => `${target.unit} → ${target.name}: ${target.appVariable ?? `${target.switch}=true`}${target.otherwise ? " (optional)" : ""}`);
+    const wanted = targets.map(
+      (target) => `${target.unit} → ${target.name}: ${target.appVariable ?? `${target.switch}=true`}${target.otherwise ? " (optional)" : ""}`,
+    );
     return [
       ok(
         "deploy-targets",

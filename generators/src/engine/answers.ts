@@ -11,8 +11,23 @@ export type Answers = Record<string, AnswerValue>;
  * or Shipyard's state. Checked before npm's rules so the message says why.
  */
 const RESERVED_NAMES = new Set([
-  "node_modules", "favicon.ico", "generators", "templates", "packages", "test", "tests", "docs", "bench",
-  "scripts", "shipyard", "create-shipyard", "root", "dist", "coverage", "github", "clevercloud",
+  "node_modules",
+  "favicon.ico",
+  "generators",
+  "templates",
+  "packages",
+  "test",
+  "tests",
+  "docs",
+  "bench",
+  "scripts",
+  "shipyard",
+  "create-shipyard",
+  "root",
+  "dist",
+  "coverage",
+  "github",
+  "clevercloud",
 ]);
 
 /**
@@ -33,7 +48,8 @@ export function packageNameProblem(name: string, scope: string): string | undefi
 /** Validates one package name; a bad one is INVALID_ANSWER naming the flag. */
 export function validatePackageNameAnswer(name: string, scope: string, flag: string): string {
   const problem = packageNameProblem(name, scope);
-  if (problem) throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${problem}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
+  if (problem)
+    throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${problem}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
   return name;
 }
 
@@ -46,10 +62,7 @@ export function isValidScope(bare: string): boolean {
 export function validateScope(scope: string): string {
   const bare = scope.replace(/^@/, "");
   if (!isValidScope(bare)) {
-    throw new ShipyardError(
-      "INVALID_ANSWER",
-      `Invalid --scope "${scope}": an npm scope is lowercase letters, digits, dashes, dots or underscores.`,
-    );
+    throw new ShipyardError("INVALID_ANSWER", `Invalid --scope "${scope}": an npm scope is lowercase letters, digits, dashes, dots or underscores.`);
   }
   return bare;
 }
@@ -133,6 +146,10 @@ export function resolveRecordedAnswers(template: Template, unitId: string, given
   } catch (error) {
     if (!(error instanceof ShipyardError) || (error.code !== "INVALID_ANSWER" && error.code !== "MISSING_ANSWER")) throw error;
     const message = error.message.replace(/^Invalid (--|<)(\w+)>? /, "answers.$2 ").replace(/^Missing (--|<)(\w+)>?:/, "answers.$2 is missing:");
-    throw new ShipyardError("BROKEN_STATE", `.shipyard/units/${unitId}.json is broken: ${message}`, "Fix the answer (npm run shipyard -- set <answer>=<value> --in <package>), or restore the file from git.");
+    throw new ShipyardError(
+      "BROKEN_STATE",
+      `.shipyard/units/${unitId}.json is broken: ${message}`,
+      "Fix the answer (npm run shipyard -- set <answer>=<value> --in <package>), or restore the file from git.",
+    );
   }
 }

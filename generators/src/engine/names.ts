@@ -31,8 +31,10 @@ const PORTABLE_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 export function unportableReason(name: string): string | undefined {
   if (name !== name.toLowerCase()) return "uppercase letters differ from the lowercase image and folder names on case-insensitive file systems";
   if (name.includes("...")) return 'turbo reads "..." in a filter as "and its dependencies"';
-  if (!/^[a-z0-9._-]+$/.test(name)) return "only lowercase letters, digits, dashes, dots and underscores are safe in a shell, a turbo filter and a Docker tag";
-  if (!PORTABLE_NAME.test(name)) return "it must start and end with a letter or a digit, with one dot or underscore at a time between them (a Docker image name)";
+  if (!/^[a-z0-9._-]+$/.test(name))
+    return "only lowercase letters, digits, dashes, dots and underscores are safe in a shell, a turbo filter and a Docker tag";
+  if (!PORTABLE_NAME.test(name))
+    return "it must start and end with a letter or a digit, with one dot or underscore at a time between them (a Docker image name)";
   return undefined;
 }
 
@@ -42,19 +44,35 @@ export function unportableReason(name: string): string | undefined {
  */
 export function checkNewName(name: string, existing: readonly string[], flag = "<name>"): void {
   const why = unportableReason(name);
-  if (why) throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${why}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
+  if (why)
+    throw new ShipyardError("INVALID_ANSWER", `Invalid ${flag} "${name}": ${why}.`, "Use lowercase letters, digits and dashes, e.g. orders-api.");
   for (const other of existing) {
     if (other === name) continue; // the same package: "already exists" is reported by the caller
     if (other.toLowerCase() === name.toLowerCase()) {
-      throw new ShipyardError("NAME_CLASH", `${name} would share packages/${other.toLowerCase()}, its workflow and its image with ${other} on a case-insensitive file system.`, "Choose a name that differs in letters or digits.");
+      throw new ShipyardError(
+        "NAME_CLASH",
+        `${name} would share packages/${other.toLowerCase()}, its workflow and its image with ${other} on a case-insensitive file system.`,
+        "Choose a name that differs in letters or digits.",
+      );
     }
     if (constantCase(other) === constantCase(name)) {
-      throw new ShipyardError("NAME_CLASH", `${name} would share ${deployVariable(name)} with ${other}.`, "Choose a name that differs in letters or digits, not only in punctuation.");
+      throw new ShipyardError(
+        "NAME_CLASH",
+        `${name} would share ${deployVariable(name)} with ${other}.`,
+        "Choose a name that differs in letters or digits, not only in punctuation.",
+      );
     }
     // The staging app of a service is CLEVER_APP_ID_<NAME>_STAGING: `orders-staging` would deploy where orders stages.
-    for (const [a, b] of [[name, other], [other, name]] as const) {
+    for (const [a, b] of [
+      [name, other],
+      [other, name],
+    ] as const) {
       if (constantCase(a) === `${constantCase(b)}_STAGING`) {
-        throw new ShipyardError("NAME_CLASH", `${name} would share ${deployVariable(a)} with ${other}: it is the staging variable of ${b}.`, "Choose a name that does not end in -staging.");
+        throw new ShipyardError(
+          "NAME_CLASH",
+          `${name} would share ${deployVariable(a)} with ${other}: it is the staging variable of ${b}.`,
+          "Choose a name that does not end in -staging.",
+        );
       }
     }
   }

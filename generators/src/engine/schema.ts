@@ -55,7 +55,13 @@ function describe(issue: v.BaseIssue<unknown>): string {
  * Checks `value` (parsed JSON) against `schema`; the first problem becomes one ShipyardError naming `file`.
  * Returns the value as the schema's output (defaults filled, unknown keys of non-strict objects dropped).
  */
-export function parseWith<Schema extends v.GenericSchema>(schema: Schema, value: unknown, file: string, code: ErrorCode, hint?: string): v.InferOutput<Schema> {
+export function parseWith<Schema extends v.GenericSchema>(
+  schema: Schema,
+  value: unknown,
+  file: string,
+  code: ErrorCode,
+  hint?: string,
+): v.InferOutput<Schema> {
   const result = v.safeParse(schema, value, { abortEarly: true });
   if (result.success) return result.output;
   const [issue] = result.issues;

@@ -26,7 +26,10 @@ export type FileKind = v.InferOutput<typeof fileKindSchema>;
 
 const templateName = v.pipe(v.string(), v.regex(TEMPLATE_NAME, "must be a template's folder name (lowercase letters, digits and dashes)"));
 const answerCommon = {
-  name: v.pipe(v.string(), v.regex(ANSWER_NAME, "must be a letter then letters and digits (it becomes a flag, a __path__ segment and a {{variable}})")),
+  name: v.pipe(
+    v.string(),
+    v.regex(ANSWER_NAME, "must be a letter then letters and digits (it becomes a flag, a __path__ segment and a {{variable}})"),
+  ),
   message: v.pipe(v.string(), v.nonEmpty("is empty")),
   required: v.optional(v.boolean()),
   /** The answer is the command's positional argument (`shipyard add service <name>`). */
@@ -37,7 +40,11 @@ const answerCommon = {
 };
 const answerSpecSchema = v.variant("type", [
   v.strictObject({ ...answerCommon, type: v.picklist(["name", "text", "port", "list"]) }),
-  v.strictObject({ ...answerCommon, type: v.literal("choice"), choices: v.pipe(v.array(v.union([v.string(), v.number()])), v.minLength(1, "must list at least one choice")) }),
+  v.strictObject({
+    ...answerCommon,
+    type: v.literal("choice"),
+    choices: v.pipe(v.array(v.union([v.string(), v.number()])), v.minLength(1, "must list at least one choice")),
+  }),
 ]);
 export type AnswerSpec = v.InferOutput<typeof answerSpecSchema>;
 
@@ -54,7 +61,10 @@ export type FileSpec = v.InferOutput<typeof fileSpecSchema>;
  * What the generator needs to know about a unit that deploys (doctor's checks, the names `remove` and `rename`
  * report), as handlebars strings over the unit's answers: the code knows no template by name.
  */
-const variableNameSchema = v.pipe(v.string(), v.regex(/^[A-Z][A-Z0-9_]*(\{\{[^}]+\}\}[A-Z0-9_]*)*$/, "must be an upper-case variable name, e.g. CLEVER_APP_ID_{{constant name}}"));
+const variableNameSchema = v.pipe(
+  v.string(),
+  v.regex(/^[A-Z][A-Z0-9_]*(\{\{[^}]+\}\}[A-Z0-9_]*)*$/, "must be an upper-case variable name, e.g. CLEVER_APP_ID_{{constant name}}"),
+);
 
 /** One place it deploys to (production, staging, review apps): what GitHub must hold for its deploys to run. */
 const targetSchema = v.strictObject({
@@ -113,8 +123,14 @@ export type TemplateManifest = v.InferOutput<typeof manifestSchema>;
 
 /** Exact versions of the tools the templates install (`{{versions.<name>}}`), pasted into JSON and YAML. */
 const versionsFileSchema = v.pipe(
-  v.objectWithRest({ $comment: v.optional(v.string()) }, v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, "must be an exact version such as 1.2.3"))),
-  v.check((versions) => Object.keys(versions).every((key) => key === "$comment" || /^[a-zA-Z][a-zA-Z0-9]*$/.test(key)), "has a name that is not letters and digits (templates see it as {{versions.<name>}})"),
+  v.objectWithRest(
+    { $comment: v.optional(v.string()) },
+    v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, "must be an exact version such as 1.2.3")),
+  ),
+  v.check(
+    (versions) => Object.keys(versions).every((key) => key === "$comment" || /^[a-zA-Z][a-zA-Z0-9]*$/.test(key)),
+    "has a name that is not letters and digits (templates see it as {{versions.<name>}})",
+  ),
 );
 
 export interface Template {
@@ -165,7 +181,10 @@ export function listTemplateNames(templatesDir: string): string[] {
     return [];
   }
   // Every folder with a manifest, well named or not: a badly named one is then refused by name, not skipped unseen.
-  return tree.list("").filter((entry) => !entry.startsWith(".") && tree.exists(`${entry}/template.json`)).sort();
+  return tree
+    .list("")
+    .filter((entry) => !entry.startsWith(".") && tree.exists(`${entry}/template.json`))
+    .sort();
 }
 
 /**
@@ -182,7 +201,13 @@ function readVersions(tree: Tree): Record<string, string> {
   const name = "templates/versions.json";
   const text = tree.read("versions.json", name);
   if (text === null) return {};
-  const { $comment: _comment, ...versions } = parseWith(versionsFileSchema, parseJson(text, name, "TEMPLATE_ERROR", TEMPLATE_HINT), name, "TEMPLATE_ERROR", TEMPLATE_HINT);
+  const { $comment: _comment, ...versions } = parseWith(
+    versionsFileSchema,
+    parseJson(text, name, "TEMPLATE_ERROR", TEMPLATE_HINT),
+    name,
+    "TEMPLATE_ERROR",
+    TEMPLATE_HINT,
+  );
   return versions as Record<string, string>;
 }
 
@@ -194,7 +219,11 @@ export function readManifest(templatesDir: string, name: string): TemplateManife
 function readManifestFrom(tree: Tree, templatesDir: string, name: string): TemplateManifest {
   const origin = manifestName(name);
   if (!TEMPLATE_NAME.test(name) && /^[^/\\.][^/\\]*$/.test(name) && tree.exists(`${name}/template.json`)) {
-    throw new ShipyardError("TEMPLATE_ERROR", `templates/${name}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`, "Rename the folder.");
+    throw new ShipyardError(
+      "TEMPLATE_ERROR",
+      `templates/${name}/ is not a template name: lowercase letters, digits and dashes, starting with a letter.`,
+      "Rename the folder.",
+    );
   }
   const text = TEMPLATE_NAME.test(name) ? tree.read(`${name}/template.json`, origin) : null;
   if (text === null) {

@@ -139,7 +139,10 @@ export function recoverInterrupted(root: string, stagingDir: string, dryRun: boo
     const what = describe(leftover.owner);
     const journalPath = join(leftover.folder, "journal.json");
     if (dryRun) {
-      if (leftover.journal) notes.push(`an interrupted ${what} left files half written; the next command that writes rolls it back (this dry run sees the files as it left them).`);
+      if (leftover.journal)
+        notes.push(
+          `an interrupted ${what} left files half written; the next command that writes rolls it back (this dry run sees the files as it left them).`,
+        );
       continue;
     }
     if (leftover.journal) {
@@ -168,10 +171,18 @@ function swapUnit(root: string, change: Change): { path: string; existed: boolea
     const stat = lstatSync(join(root, prefix), { throwIfNoEntry: false });
     if (stat === undefined) return { path: prefix, existed: false };
     if (index < segments.length && !stat.isDirectory()) {
-      throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: ${prefix} is a file where a folder must go; nothing was written.`, `Move ${prefix} away, then run the command again.`);
+      throw new ShipyardError(
+        "TARGET_NOT_WRITABLE",
+        `Could not write ${change.path}: ${prefix} is a file where a folder must go; nothing was written.`,
+        `Move ${prefix} away, then run the command again.`,
+      );
     }
     if (index === segments.length && stat.isDirectory()) {
-      throw new ShipyardError("TARGET_NOT_WRITABLE", `Could not write ${change.path}: it is a folder; nothing was written.`, `Move ${prefix} away, then run the command again.`);
+      throw new ShipyardError(
+        "TARGET_NOT_WRITABLE",
+        `Could not write ${change.path}: it is a folder; nothing was written.`,
+        `Move ${prefix} away, then run the command again.`,
+      );
     }
   }
   return { path: change.path, existed: true };

@@ -34,7 +34,11 @@ const INTERNAL = "Shipyard";
 /** The lexical rules, without looking at the disk: usable on any path before it is joined to a root. */
 export function checkRelativePath(path: string, origin: string): string {
   const refuse = (why: string) =>
-    new ShipyardError("OUTSIDE_REPO", `Refused path ${JSON.stringify(path)} from ${origin}: ${why}.`, "Every path Shipyard reads or writes must stay inside the repository.");
+    new ShipyardError(
+      "OUTSIDE_REPO",
+      `Refused path ${JSON.stringify(path)} from ${origin}: ${why}.`,
+      "Every path Shipyard reads or writes must stay inside the repository.",
+    );
   if (typeof path !== "string" || path === "") throw refuse("empty");
   if (path.includes("\0")) throw refuse("it contains a NUL character");
   if (path.includes("\\")) throw refuse("it contains a backslash");

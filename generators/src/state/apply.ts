@@ -55,13 +55,25 @@ export function countOutcomes(changes: ChangeEntry[]): Record<string, number> {
 export function commit(tree: Tree, options: CommitOptions): ChangeSet {
   const pending = tree.listChanges();
   const changes =
-    options.changes ?? pending.map((change) => ({ path: change.path, outcome: change.content === null ? "removed" : tree.readDisk(change.path) === null ? "created" : "updated" }));
-  const result: ChangeSet = { command: options.command, dryRun: Boolean(options.dryRun || options.check), written: false, changes, counts: countOutcomes(changes) };
+    options.changes ??
+    pending.map((change) => ({
+      path: change.path,
+      outcome: change.content === null ? "removed" : tree.readDisk(change.path) === null ? "created" : "updated",
+    }));
+  const result: ChangeSet = {
+    command: options.command,
+    dryRun: Boolean(options.dryRun || options.check),
+    written: false,
+    changes,
+    counts: countOutcomes(changes),
+  };
   if (result.dryRun || pending.length === 0) return result;
   const stagingDir = options.stagingDir ?? STAGING_DIR;
   acquireLock(tree.diskPath(stagingDir, "the staging folder"), undefined, tree.root);
   if (!options.allowDirty) {
-    const existing = pending.filter((change) => !change.path.startsWith(`${STATE_DIR}/`) && tree.readDisk(change.path) !== null).map((change) => change.path);
+    const existing = pending
+      .filter((change) => !change.path.startsWith(`${STATE_DIR}/`) && tree.readDisk(change.path) !== null)
+      .map((change) => change.path);
     const dirty = userEditedPaths(tree, existing);
     if (dirty.length > 0) {
       const shown = dirty.length > 10 ? `${dirty.slice(0, 10).join(", ")} and ${dirty.length - 10} more` : dirty.join(", ");

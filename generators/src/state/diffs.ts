@@ -10,7 +10,8 @@ export interface FileDiff {
   after: string | null;
 }
 
-const text = (content: string | Uint8Array | null) => (content === null ? null : typeof content === "string" ? content : Buffer.from(content).toString("utf8"));
+const text = (content: string | Uint8Array | null) =>
+  content === null ? null : typeof content === "string" ? content : Buffer.from(content).toString("utf8");
 
 /**
  * What `--diff` shows: every pending change of the tree outside Shipyard's own state (.shipyard/: records and merge

@@ -66,7 +66,11 @@ export function folderFiles(root: string, dir: string): { kept: string[]; ignore
   if (existsSync(join(root, dir))) walk(dir);
   let listed: Set<string>;
   try {
-    const output = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const output = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", dir], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     listed = new Set(output.split("\0").filter(Boolean));
   } catch {
     return { kept: all.sort(), ignored: [] };

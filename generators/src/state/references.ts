@@ -35,7 +35,9 @@ export function checkReferences(template: Template, unitId: string, answers: Ans
  * `uses`, or any other template's). The manifest says which answers reference other units, not their names.
  */
 export function referencesOf(template: Pick<Template, "answers">, answers: Answers): string[] {
-  const names = template.answers.filter((spec) => spec.of).flatMap((spec) => (Array.isArray(answers[spec.name]) ? (answers[spec.name] as string[]) : []));
+  const names = template.answers
+    .filter((spec) => spec.of)
+    .flatMap((spec) => (Array.isArray(answers[spec.name]) ? (answers[spec.name] as string[]) : []));
   return [...new Set(names)];
 }
 

@@ -35,10 +35,7 @@ const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 /** Unknown keys are kept: a newer Shipyard may add some, and an older one rewriting the file must not drop them. */
 const repoConfigSchema = v.looseObject({
   shipyard: v.pipe(v.string(), v.regex(VERSION, "must be a version such as 0.1.0")),
-  scope: v.pipe(
-    v.string(),
-    v.check(isValidScope, "must be an npm scope without the @: lowercase letters, digits, dashes, dots or underscores"),
-  ),
+  scope: v.pipe(v.string(), v.check(isValidScope, "must be an npm scope without the @: lowercase letters, digits, dashes, dots or underscores")),
   migrations: v.array(v.pipe(wellFormedString("a migration id"), v.regex(/^[\w.-]+$/, "must be a migration id"))),
 });
 export type RepoConfig = v.InferOutput<typeof repoConfigSchema>;
@@ -99,7 +96,11 @@ export function readUnits(tree: Tree): Unit[] {
       const problem = packageNameProblem(id, scope);
       if (problem) throw new ShipyardError("BROKEN_STATE", `${path} is broken: its name "${id}" is not a package name (${problem}).`, STATE_HINT);
       if (record.answers.name !== undefined && record.answers.name !== id) {
-        throw new ShipyardError("BROKEN_STATE", `${path} is broken: answers.name is ${JSON.stringify(record.answers.name)}, but the file names the package "${id}".`, STATE_HINT);
+        throw new ShipyardError(
+          "BROKEN_STATE",
+          `${path} is broken: answers.name is ${JSON.stringify(record.answers.name)}, but the file names the package "${id}".`,
+          STATE_HINT,
+        );
       }
     }
     return { id, ...record };
@@ -113,7 +114,10 @@ function confineRecord(tree: Tree, raw: unknown, origin: string): void {
   if (files && typeof files === "object") for (const path of Object.keys(files)) tree.diskPath(path, origin);
   if (typeof template === "string" && (template.includes("/") || template.startsWith("."))) {
     checkRelativePath(template, origin);
-    throw new ShipyardError("OUTSIDE_REPO", `Refused template ${JSON.stringify(template)} from ${origin}: a template is a folder name in templates/.`);
+    throw new ShipyardError(
+      "OUTSIDE_REPO",
+      `Refused template ${JSON.stringify(template)} from ${origin}: a template is a folder name in templates/.`,
+    );
   }
 }
 
@@ -126,7 +130,11 @@ export function templateOfUnit<T>(unit: Pick<Unit, "id" | "template">, load: (te
     return load(templatesDir, unit.template);
   } catch (error) {
     if (!(error instanceof ShipyardError) || error.code !== "UNKNOWN_TEMPLATE") throw error;
-    throw new ShipyardError("BROKEN_STATE", `${unitPath(unit.id)} names the template "${unit.template}", which templates/ does not have.`, error.hint);
+    throw new ShipyardError(
+      "BROKEN_STATE",
+      `${unitPath(unit.id)} names the template "${unit.template}", which templates/ does not have.`,
+      error.hint,
+    );
   }
 }
 

@@ -115,7 +115,11 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
   if (current === file.content) return result("unchanged", undefined, file.content);
   if (base === null || file.kind === "owned") {
     // No base (an unmanaged file in the way) or an edited owned file: never overwrite, report it.
-    return result(current === base ? "updated" : "customized", current === base ? file.content : undefined, current === base ? file.content : undefined);
+    return result(
+      current === base ? "updated" : "customized",
+      current === base ? file.content : undefined,
+      current === base ? file.content : undefined,
+    );
   }
   if (current === base) return result("updated", file.content, file.content);
   if (file.content === base) return result("customized");
@@ -134,7 +138,8 @@ function renderUnit(templates: Map<string, Template>, templatesDir: string, unit
     return { answers, rendered: renderTemplate(template, answers, { scope, shipyardVersion: version }) };
   } catch (error) {
     // A broken record names its file already; anything else from the template is told which unit it was rendering.
-    if (error instanceof ShipyardError && error.code !== "BROKEN_STATE") throw new ShipyardError(error.code, `${unit.id}: ${error.message}`, error.hint);
+    if (error instanceof ShipyardError && error.code !== "BROKEN_STATE")
+      throw new ShipyardError(error.code, `${unit.id}: ${error.message}`, error.hint);
     throw error;
   }
 }
@@ -167,7 +172,11 @@ export function planUpdate(input: PlanInput): UpdatePlan {
       if (removable) writes.push({ path, content: null });
       if (base !== null) writes.push({ path: basePath(path), content: null });
     }
-    const record = unitRecordWrite(unit.id, { template: unit.template, answers, files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])) });
+    const record = unitRecordWrite(unit.id, {
+      template: unit.template,
+      answers,
+      files: Object.fromEntries(rendered.map((file) => [file.path, file.kind])),
+    });
     if (tree.read(record.path) !== record.content) writes.push(record);
   }
   return { root, files, writes };

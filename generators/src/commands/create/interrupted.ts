@@ -54,5 +54,7 @@ export function recoverInterruptedCreate(cwd: string, dir: string): void {
     removed = `, and removed ${displayPath(cwd, creates)}`;
   }
   const rolled = notes.length ? ` (${notes.join(" ")})` : "";
-  process.stderr.write(`create-shipyard: cleaned up what an interrupted ${who} left in ${displayPath(cwd, root)}${rolled}${removed}; starting again.\n`);
+  process.stderr.write(
+    `create-shipyard: cleaned up what an interrupted ${who} left in ${displayPath(cwd, root)}${rolled}${removed}; starting again.\n`,
+  );
 }

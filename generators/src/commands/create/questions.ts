@@ -55,7 +55,8 @@ export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateD
       message: "Its name",
       default: defaults.service,
       when: (answers: Raw) => given.service === undefined && answers.withService === true,
-      validate: (value: string, answers?: Raw) => messageOf(() => validatePackageNameAnswer(value.trim(), validateScope(scopeOf(answers ?? {})), "--service")),
+      validate: (value: string, answers?: Raw) =>
+        messageOf(() => validatePackageNameAnswer(value.trim(), validateScope(scopeOf(answers ?? {})), "--service")),
     },
   ];
   const answers = await prompt<Raw>(questions);

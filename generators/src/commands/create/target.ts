@@ -132,6 +132,8 @@ export class Footprint {
       return `removed ${displayPath(cwd, this.target.creates)}`;
     }
     for (const path of [...this.added].sort().reverse()) rmSync(path, { recursive: true, force: true, maxRetries: 3 });
-    return this.added.size > 0 ? `removed the ${this.added.size === 1 ? "file or folder" : `${this.added.size} files and folders`} it had added to ${displayPath(cwd, this.target.root)}` : "nothing was left behind";
+    return this.added.size > 0
+      ? `removed the ${this.added.size === 1 ? "file or folder" : `${this.added.size} files and folders`} it had added to ${displayPath(cwd, this.target.root)}`
+      : "nothing was left behind";
   }
 }

@@ -26,7 +26,8 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   let prefix = 0;
   while (prefix < base.length && prefix < side.length && base[prefix] === side[prefix]) prefix += 1;
   let suffix = 0;
-  while (suffix < base.length - prefix && suffix < side.length - prefix && base[base.length - 1 - suffix] === side[side.length - 1 - suffix]) suffix += 1;
+  while (suffix < base.length - prefix && suffix < side.length - prefix && base[base.length - 1 - suffix] === side[side.length - 1 - suffix])
+    suffix += 1;
   // Which lines each file changed (xdiff's rchg): a removed base line, an added side line.
   const removed = new Uint8Array(base.length);
   const added = new Uint8Array(side.length);
@@ -52,7 +53,12 @@ function hunks(base: string[], side: string[], name: Hunk["side"]): Hunk[] {
   let baseAt = 0;
   let sideAt = 0;
   const kept = baseKept.length > 0 && sideKept.length > 0;
-  for (const change of kept ? diffArrays(baseKept.map((index) => base[index] as string), sideKept.map((index) => side[index] as string)) : []) {
+  for (const change of kept
+    ? diffArrays(
+        baseKept.map((index) => base[index] as string),
+        sideKept.map((index) => side[index] as string),
+      )
+    : []) {
     const count = change.count ?? change.value.length;
     if (change.removed) for (let step = 0; step < count; step += 1) removed[baseKept[baseAt++] as number] = 1;
     else if (change.added) for (let step = 0; step < count; step += 1) added[sideKept[sideAt++] as number] = 1;
@@ -172,7 +178,9 @@ function pushAll(target: string[], source: string[], start: number, end: number)
 }
 
 export function diff3(current: string[], base: string[], next: string[]): Region[] {
-  const all = [...hunks(base, current, "current"), ...hunks(base, next, "next")].sort((a, b) => a.baseStart - b.baseStart || (a.side === "current" ? -1 : 1));
+  const all = [...hunks(base, current, "current"), ...hunks(base, next, "next")].sort(
+    (a, b) => a.baseStart - b.baseStart || (a.side === "current" ? -1 : 1),
+  );
   const sides = { current, next };
   const regions: Region[] = [];
   let ok: string[] = [];

@@ -1,6 +1,6 @@
 import { conflictBlock, type MergeLabels } from "./markers.js";
-import { mergeText, type MergeResult } from "./text.js";
 import { type Edit, jsonSyntax, type Syntax, yamlSyntax } from "./syntax.js";
+import { type MergeResult, mergeText } from "./text.js";
 import { deepEqual, type Json, mergeValues } from "./values.js";
 
 /**

@@ -86,7 +86,10 @@ export function jsonSyntax(commented: boolean): Syntax {
         const node = tree && findNodeAtLocation(tree, edit.path);
         if (edit.value === undefined ? node === undefined : node !== undefined && deepEqual(getNodeValue(node), edit.value)) continue;
         try {
-          result = applyEdits(result, modify(result, edit.path, edit.value, { formattingOptions, getInsertionIndex: (keys) => insertionIndex(keys, edit.after) }));
+          result = applyEdits(
+            result,
+            modify(result, edit.path, edit.value, { formattingOptions, getInsertionIndex: (keys) => insertionIndex(keys, edit.after) }),
+          );
         } catch {
           return null;
         }
@@ -115,7 +118,10 @@ function nodeValue(root: Node): Json {
       }
       values.set(node, object);
     } else if (node.type === "array") {
-      values.set(node, (node.children ?? []).map((child) => values.get(child) as Json));
+      values.set(
+        node,
+        (node.children ?? []).map((child) => values.get(child) as Json),
+      );
     } else if (node.type !== "property") {
       values.set(node, node.value as Json);
     }

@@ -14,8 +14,7 @@ export interface ValueMerge {
   conflicts: Array<Array<string | number>>;
 }
 
-const isObject = (value: unknown): value is { [key: string]: Json } =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -28,7 +27,12 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** `undefined` stands for an absent key, so additions and deletions merge like any other change. */
-export function mergeValues(base: Json | undefined, current: Json | undefined, next: Json | undefined, path: Array<string | number> = []): ValueMerge {
+export function mergeValues(
+  base: Json | undefined,
+  current: Json | undefined,
+  next: Json | undefined,
+  path: Array<string | number> = [],
+): ValueMerge {
   if (deepEqual(current, next)) return { value: current, conflicts: [] };
   if (deepEqual(base, current)) return { value: next, conflicts: [] };
   if (deepEqual(base, next)) return { value: current, conflicts: [] };
