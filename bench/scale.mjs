@@ -16,7 +16,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { benchEnv, caVariants, copyRepo, ensureCli, fail, fmtMs, git, median, loadText, printMachine, shipyardBin, table, timed } from "./lib.mjs";
+import { benchEnv, caVariants, copyRepo, ensureCli, fail, fmtMs, git, loadText, median, printMachine, shipyardBin, table, timed } from "./lib.mjs";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,

@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { benchEnv, caVariants, copyRepo, ensureCli, ensurePeers, fail, fmtMs, git, median, peersDir, loadText, printMachine, ratio, shipyardBin, table, timed } from "./lib.mjs";
+import { benchEnv, caVariants, copyRepo, ensureCli, ensurePeers, fail, fmtMs, git, loadText, median, peersDir, printMachine, ratio, shipyardBin, table, timed } from "./lib.mjs";
 
 const { values: options, positionals } = parseArgs({
   allowPositionals: true,

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse as parseYaml, parseDocument } from "yaml";
+import { parseDocument, parse as parseYaml } from "yaml";
 import {
   diffTrees,
   ensureCliBuilt,

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { nodeBinDir } from "./support/clever-emulator.ts";
 import { type CleverStub, createCleverStub } from "./support/clever-stub.ts";
-import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo, gitSync } from "./support/repo.ts";
+import { ensureCliBuilt, gitSync, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo } from "./support/repo.ts";
 import { type JobResult, runWorkflow, type WorkflowResult } from "./support/workflow-runner.ts";
 
 type Dict = Record<string, unknown>;

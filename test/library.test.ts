@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, snapshotTree, type TempRepo, git } from "./support/repo.js";
+import { ensureCliBuilt, git, makeTempRepo, runCommand, runShipyard, snapshotTree, type TempRepo } from "./support/repo.js";
 
 const stripAnsi = (text: string) => stripVTControlCharacters(text);
 const read = (dir: string, path: string) => readFileSync(join(dir, path), "utf8");

@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCliBuilt, makeTempRepo, runCommand, runShipyard, type TempRepo, git } from "./support/repo.js";
+import { ensureCliBuilt, git, makeTempRepo, runCommand, runShipyard, type TempRepo } from "./support/repo.js";
 import { startTurboCache, type TurboCache } from "./support/turbo-cache.js";
 
 const stripAnsi = (text: string) => stripVTControlCharacters(text);

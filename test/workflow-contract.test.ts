@@ -25,7 +25,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { assertCleverFlagsExist, checkCleverInvocation, ensureCleverTools } from "./support/clever-cli.ts";
 import { nodeBinDir } from "./support/clever-emulator.ts";
 import { type CleverCall, type CleverStub, createCleverStub } from "./support/clever-stub.ts";
-import { ensureCliBuilt, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo, gitSync } from "./support/repo.ts";
+import { ensureCliBuilt, gitSync, makeTempRepo, repoRoot, runCommand, runShipyard, type TempRepo } from "./support/repo.ts";
 import { type EventSpec, extractRunBlocks, type JobResult, runJob, runWorkflow, WorkflowError } from "./support/workflow-runner.ts";
 
 type Dict = Record<string, unknown>;

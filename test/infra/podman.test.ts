@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/repo.js";
 import {
   buildImage,
   ensureBaseImage,
@@ -16,11 +15,12 @@ import {
   imageUser,
   layerCacheReport,
   podmanAvailable,
-  removeImage,
   type RunningContainer,
+  removeImage,
   runContainer,
   waitForHttp,
 } from "../support/podman.js";
+import { freePort } from "../support/repo.js";
 
 // Unique per run: package.json changes so `npm ci` really runs in the first build (layer cache is content-keyed and
 // survives between runs), and each build's server.js is new so only the later steps rebuild.

@@ -52,7 +52,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildImage, removeImage, type RunningContainer, runContainer } from "./podman.js";
+import { buildImage, type RunningContainer, removeImage, runContainer } from "./podman.js";
 import { freePort as freePortOn } from "./repo.js";
 
 /** The emulated platform is reached from outside loopback too (it checks 0.0.0.0 binding): any-address port. */

@@ -24,22 +24,21 @@
 // - release (event.tag): GITHUB_REF is refs/tags/<tag>, GITHUB_SHA the tag's commit. workflow_dispatch
 //   (event.inputs): undeclared inputs and missing required ones are refused like GitHub's API does; declared
 //   defaults fill the rest; `inputs` and github.event.inputs hold them.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import {
   existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execFileSync } from "node:child_process";
 import { parse as parseYaml } from "yaml";
 
 // ---------------------------------------------------------------------------------------------------------------
