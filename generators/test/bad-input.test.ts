@@ -3,6 +3,7 @@
 // are checked by schemas (valibot) when read, so each case below is a shape the schema refuses, not a crash.
 import { createHash } from "node:crypto";
 import { cpSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { add } from "../src/commands/add.js";
@@ -204,5 +205,34 @@ describe("broken template manifests (templates/<kind>/template.json) and templat
   ])("versions.json %s", async (_case, content, what) => {
     fixture.write("templates/versions.json", content);
     await expectRefused(["add", "update"], "templates/versions.json", what);
+  });
+});
+
+describe("a truncated journal left by a killed command", () => {
+  it("is one line naming it and the fix, exit 2, nothing rolled back or written", async () => {
+    // A dead owner (a pid no process has on this host) and a journal cut off half way through its first entry.
+    const folder = "node_modules/.cache/shipyard/tx-killed";
+    fixture.write(
+      `${folder}/owner.json`,
+      JSON.stringify({ pid: 2 ** 22 + 17, host: hostname(), command: "update", started: new Date().toISOString() }),
+    );
+    fixture.write(`${folder}/journal.json`, '{"pid":1,"entries":[{"target":"packages/ord');
+    const before = snapshot();
+    const caught = await Promise.resolve()
+      .then(() => commands.update())
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(caught).toBeInstanceOf(ShipyardError);
+    const problem = caught as ShipyardError;
+    expect(problem.code).toBe("BROKEN_STATE");
+    expect(exitCodeOf(problem.code)).toBe(2);
+    expect(problem.message).toMatch(
+      /^node_modules\/\.cache\/shipyard\/tx-killed\/journal\.json is damaged \(.+\): an interrupted command cannot be rolled back automatically\.$/,
+    );
+    expect(problem.message).not.toContain("\n");
+    expect(snapshot()).toEqual(before);
+    rmSync(join(fixture.root, folder), { recursive: true, force: true });
   });
 });
