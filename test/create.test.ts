@@ -313,6 +313,7 @@ describe("failure part way", () => {
           ["the port it listens on", "\r"],
           ["the Clever Cloud runtime", "\r"],
           ["the Node.js major version", "\r"],
+          ["its database", "\r"],
           ["paused at install", "\x03"],
         ],
         { ...registry.env, TERM: "xterm-256color", SHIPYARD_TEST_PAUSE_AT: "install" },
@@ -486,6 +487,7 @@ describe("scaffold", () => {
       ["the port it listens on", "9090\r"],
       ["the Clever Cloud runtime", "\r"],
       ["the Node.js major version", "\r"],
+      ["its database", "\r"],
     ]);
     expect(answered.code, answered.output).toBe(0);
     expect(answered.output).toContain("Created tty-repo");

@@ -79,6 +79,7 @@ describe("shipyard add at a terminal", () => {
       ["the Node.js major version", "\r"],
       // auth, money (sorted): move to money, select it, confirm.
       ["workspace libraries it uses", "\x1b[B \r"],
+      ["its database", "\r"],
     ]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/auth[\s\S]*money/);
