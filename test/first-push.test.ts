@@ -24,8 +24,9 @@ type Dict = Record<string, unknown>;
 // Shipyard's own test suite (shipyard.yml: `sudo … bash scripts/test.sh`, set-up and this whole suite) is not run
 // here: it would run this test again, recursively, and need root. It is not triggered by a push anyway (pull
 // requests touching the generator, and manual runs only), which the last test checks, with actionlint.
-// shipyard-upgrade.yml runs on a schedule and on demand only; test/upgrade-pr.test.ts runs it.
-const NOT_RUN = new Set(["shipyard.yml", "shipyard-upgrade.yml"]);
+// shipyard-upgrade.yml runs on a schedule and on demand only; test/upgrade-pr.test.ts runs it. release.yml publishes
+// create-shipyard on a version tag only (a push to main never starts it); test/release.test.ts runs its steps.
+const NOT_RUN = new Set(["shipyard.yml", "shipyard-upgrade.yml", "release.yml"]);
 
 let repo: TempRepo;
 let scratch: string;
