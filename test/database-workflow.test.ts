@@ -57,8 +57,11 @@ describe.skipIf(!postgresAvailable())("the workflow of a service with --database
     const ci = ciJob(NAME);
     expect(ci.services).toMatchObject({ postgres: { image: expect.stringMatching(/^postgres:\d+$/), ports: [5432] } });
     expect(Object.keys(ciJob("hello"))).not.toContain("services");
-    const deploy = (parseYaml(readFileSync(workflowOf(NAME), "utf8")) as { jobs: { deploy: Record<string, unknown> } }).jobs.deploy;
-    expect(Object.keys(deploy)).not.toContain("services");
+    // Only CI tests against it: no deploy job (staging, production, review apps) declares a database container.
+    const jobs = (parseYaml(readFileSync(workflowOf(NAME), "utf8")) as { jobs: Record<string, Record<string, unknown>> }).jobs;
+    const deployJobs = Object.keys(jobs).filter((id) => id !== "ci");
+    expect(deployJobs).toEqual(expect.arrayContaining(["staging", "production", "review"]));
+    for (const id of deployJobs) expect(Object.keys(jobs[id] ?? {}), id).not.toContain("services");
   });
 
   it("the ci job, run by the local runner with the service mapped to a local PostgreSQL, runs the database tests and passes", async () => {
