@@ -395,29 +395,7 @@ async function main() {
   });
 
   console.log(`\n## Under load: autocannon, ${connections} connections, ${duration} s per target (after ${warmup} s warm-up), ${options.rounds} round(s), loopback\n`);
-  for (const route of routes) {
-    const bare = median(results.get(`${route.name}|${targets[0].name}`).map((r) => r.rps));
-    console.log(`\n### ${route.name}\n`);
-    console.log(
-      table(
-        ["server", "requests/s", "p50 latency", "p99 latency", "errors (incl. non-2xx, timeouts)", "throughput / bare", "target >= 0.8x"],
-        targets.map((target) => {
-          const list = results.get(`${route.name}|${target.name}`);
-          const rps = median(list.map((r) => r.rps));
-          const isBare = target === targets[0];
-          return [
-            target.name,
-            Math.round(rps),
-            `${median(list.map((r) => r.p50))} ms`,
-            `${median(list.map((r) => r.p99))} ms`,
-            list.reduce((sum, r) => sum + r.errors, 0),
-            `${(rps / bare).toFixed(2)}x`,
-            isBare ? "" : rps / bare >= 0.8 ? "met" : "NOT met",
-          ];
-        }),
-      ),
-    );
-  }
+  report(results, targets, routes);
   console.log(`\n### Start-up: spawn to the first 200 on /health (median of ${options.starts})\n`);
   console.log(
     table(
