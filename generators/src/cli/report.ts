@@ -334,8 +334,19 @@ export function printSet(result: SetResult, json: boolean): void {
     process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
   const conflicts = result.conflicts.length ? ` ${count(result.conflicts.length, "conflict")}: resolve the <<<<<<< markers, then commit.` : "";
+  const manager = result.packageManager;
+  for (const path of manager?.removed ?? [])
+    process.stdout.write(`  ${path}  ${result.written ? "deleted" : "would be deleted"} (the old lockfile)\n`);
+  if (manager) {
+    process.stdout.write(
+      `${result.written ? "Now" : "After it"}, ${manager.to} writes its lockfile and node_modules: rm -rf node_modules && ${manager.install}` +
+        `\n(then commit the new lockfile with the rest${manager.removed.length ? `; ${manager.removed.join(", ")} ${result.written ? "was" : "would be"} deleted` : ""}).\n`,
+    );
+  }
   process.stdout.write(
-    result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`,
+    result.written
+      ? `Set.${conflicts}${manager ? "" : " Run `npm install` if dependencies or engines changed."}\n`
+      : `Dry run, nothing written.${conflicts}\n`,
   );
 }
 
