@@ -307,6 +307,7 @@ describe("failure part way", () => {
         [
           ["Where should the repository be created?", "asked\r"],
           ["npm scope", "\r"],
+          ["Package manager", "\r"],
           ["Create a first service?", "\r"],
           ["Its name", "\r"],
           ["a one-line description", "\r"],
@@ -437,12 +438,18 @@ describe("scaffold", () => {
     expect(result.stdout).toContain("no service yet");
   });
 
-  it("says npm is used when started from another package manager, and what to run without the install", async () => {
+  it("says which manager the repository uses when another one started create, and what to run without the install", async () => {
     const cwd = fresh("scaffold-pnpm");
-    const result = await runCreate(cwd, ["my-platform", "--yes", ...FAST], { env: { npm_config_user_agent: "pnpm/10.12.1 npm/? node/v20.20.2 linux x64" } });
+    const pnpm = { env: { npm_config_user_agent: "pnpm/10.12.1 npm/? node/v20.20.2 linux x64" } };
+    const result = await runCreate(cwd, ["my-platform", "--yes", "--package-manager", "npm", ...FAST], pnpm);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("Started from pnpm, but a Shipyard repository is a set of npm workspaces: it uses npm and package-lock.json.");
+    expect(result.stdout).toContain("Started from pnpm, but this repository uses npm (--package-manager): its lockfile is package-lock.json.");
     expect(result.stdout).toMatch(/\n\s+npm install\s+# install and link every workspace package/);
+    // Without the flag, the manager that started create is the repository's (test/manager-choice.test.ts has more).
+    const launched = await runCreate(cwd, ["from-pnpm", "--yes", ...FAST], pnpm);
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(launched.stdout).not.toContain("Started from");
+    expect(launched.stdout).toMatch(/\n\s+pnpm install\s+# install and link every workspace package/);
   });
 
   it("git: one commit on main; skipped inside a repository or without git; uncommitted without an identity", async () => {
@@ -481,6 +488,7 @@ describe("scaffold", () => {
     const answered = await onTerminal(cwd, FAST, [
       ["Where should the repository be created?", "tty-repo\r"],
       ["npm scope", "\r"], // the default, from the directory name
+      ["Package manager", "\x1b[B\r"], // one down from npm: pnpm
       ["Create a first service?", "\r"],
       ["Its name", "orders\r"],
       ["a one-line description", "\r"],
@@ -494,6 +502,8 @@ describe("scaffold", () => {
     const dir = join(cwd, "tty-repo");
     expect(readJson(dir, ".shipyard/config.json")).toMatchObject({ scope: "tty-repo" });
     expect(readJson(dir, ".shipyard/units/orders.json")).toMatchObject({ answers: { name: "orders", port: 9090, runtime: "node", node: 24 } });
+    expect(readJson(dir, ".shipyard/units/_monorepo.json")).toMatchObject({ answers: { packageManager: "pnpm" } });
+    expect(readJson(dir, "package.json")).toMatchObject({ packageManager: expect.stringMatching(/^pnpm@\d+\.\d+\.\d+$/) });
 
     const cancelled = await onTerminal(cwd, ["elsewhere", ...FAST], [["npm scope", "\x03"]]);
     expect(cancelled.code).toBe(130);
