@@ -21,7 +21,9 @@ describe("key merge: both sides add a key at the same place", () => {
     const next = base.replace('"test": "vitest run"', '"test": "vitest run",\n    "lint": "biome check ."');
     const merged = mergeFile("packages/orders/package.json", base, current, next, labels);
     expect(merged.conflicts).toBe(0);
-    expect(merged.content).toBe(base.replace('"test": "vitest run"', '"test": "vitest run",\n    "deploy": "clever deploy",\n    "lint": "biome check ."'));
+    expect(merged.content).toBe(
+      base.replace('"test": "vitest run"', '"test": "vitest run",\n    "deploy": "clever deploy",\n    "lint": "biome check ."'),
+    );
   });
 
   it("package.json: a script each at the start of scripts", () => {
