@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineWarnings, undocumentedEngineWarnings } from "./support/engines.js";
 import { publish, startRegistry } from "./support/registry.js";
 import { type CommandOptions, ensureCliBuilt, freePort, repoRoot, runCommand, shipyardBin, snapshotTree, userEnv } from "./support/repo.js";
 import { onTerminal as runOnTerminal } from "./support/terminal.js";
@@ -564,11 +565,19 @@ describe("the create-shipyard package", () => {
       expect(added.stdout).toContain("Added service billing in packages/billing");
       const installed = await run("npm", ["install", "--no-audit", "--no-fund"], target);
       expect(installed.code, installed.stderr).toBe(0);
+      // On the machine's Node.js, EBADENGINE only for what docs/troubleshooting.md explains (the services' Node.js).
+      expect(undocumentedEngineWarnings(engineWarnings(installed.stderr), target)).toEqual([]);
       const billing = await run("npx", ["turbo", "run", "build", "test", "--filter=@my-platform/billing"], target);
       expect(billing.code, billing.stdout + billing.stderr).toBe(0);
       expect(billing.stdout).toContain("@my-platform/billing:build");
       expect(billing.stdout).toContain("@my-platform/billing:test");
       expect(existsSync(join(target, "packages/billing/dist/server.js"))).toBe(true);
+
+      // Under the Node.js the repository declares (.nvmrc; scripts/setup/service-node.sh installs it), none at all.
+      const nodeBin = join(process.env.SHIPYARD_NODE_PREFIX ?? "/opt/shipyard", `node-${read(target, ".nvmrc").trim()}`, "bin");
+      const onItsNode = await runCommand("npm", ["ci", "--no-audit", "--no-fund"], target, { env: { ...env, PATH: `${nodeBin}:${process.env.PATH}` }, timeoutMs: 300_000 });
+      expect(onItsNode.code, onItsNode.stderr).toBe(0);
+      expect(onItsNode.stderr).not.toContain("EBADENGINE");
     } finally {
       await registry.stop();
     }

@@ -14,6 +14,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineWarnings, undocumentedEngineWarnings } from "./support/engines.js";
 import { ensureCliBuilt, gitSync, repoRoot, runCommand, runShipyard } from "./support/repo.js";
 
 const keepTemp = process.env.SHIPYARD_KEEP_TMP === "1";
@@ -50,6 +51,11 @@ describe("the README's two commands", () => {
 
     const main = await runCommand("bash", ["-c", mainJob as string], clone, { env, timeoutMs: 900_000 });
     expect(main.code, `${main.stdout}\n${main.stderr}`).toBe(0);
+    // On the machine's Node.js, npm warns only about what the README and the troubleshooting entry explain.
+    const warned = engineWarnings(main.stderr);
+    expect(undocumentedEngineWarnings(warned, clone)).toEqual([]);
+    const declared = Number(readFileSync(join(clone, ".nvmrc"), "utf8").trim());
+    if (Number(process.versions.node.split(".")[0]) < declared) expect(warned.length, "npm's warnings still parsed").toBeGreaterThan(0);
     const pkg = JSON.parse(readFileSync(join(clone, `packages/${service}/package.json`), "utf8")) as { name: string };
     expect(pkg.name).toBe(`@shipyard/${service}`);
     const lock = JSON.parse(readFileSync(join(clone, "package-lock.json"), "utf8")) as { packages: Record<string, { name?: string; link?: boolean }> };
