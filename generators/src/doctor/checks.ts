@@ -69,6 +69,9 @@ export function deployments(context: DoctorContext): Deployment[] {
   });
 }
 
+/** How this repository runs its generator, for the fixes: `npm run shipyard --`, `pnpm run shipyard`, … */
+const shipyardOf = (context: DoctorContext) => context.packageManager?.shipyard ?? "npm run shipyard --";
+
 export const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
 export const warning = (check: string, message: string, fix: string): CheckResult => ({ check, status: "warning", message, fix });
 const error = (check: string, message: string, fix: string): CheckResult => ({ check, status: "error", message, fix });
@@ -272,16 +275,16 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     const workflowText = readText(context.tree, workflow);
     if ("text" in workflowText && workflowText.text === null)
       results.push(
-        error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `npm run shipyard -- update --restore ${workflow}`),
+        error(check, `${workflow} is missing: ${unit.id} is never tested or deployed.`, `${shipyardOf(context)} update --restore ${workflow}`),
       );
     const envFile = readText(context.tree, config);
     if ("problem" in envFile) {
-      results.push(error(check, envFile.problem, `Make ${config} a plain file (npm run shipyard -- update --restore ${config} after deleting it).`));
+      results.push(error(check, envFile.problem, `Make ${config} a plain file (${shipyardOf(context)} update --restore ${config} after deleting it).`));
       continue;
     }
     if (envFile.text === null) {
       results.push(
-        error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `npm run shipyard -- update --restore ${config}`),
+        error(check, `${config} is missing: the deploy would use Clever Cloud's defaults.`, `${shipyardOf(context)} update --restore ${config}`),
       );
       continue;
     }
@@ -403,7 +406,7 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
     plan = planUpdate(diskPlanInput(context.tree, { units: context.units }));
   } catch (problem) {
     if (problem instanceof ShipyardError)
-      return error("templates", problem.message, problem.hint ?? "npm run shipyard -- update --dry-run tells more.");
+      return error("templates", problem.message, problem.hint ?? `${shipyardOf(context)} update --dry-run tells more.`);
     throw problem;
   }
   const markers = plan.files.filter((file) => file.kind !== "seed" && hasConflictMarkers(context.tree.read(file.path) ?? ""));
@@ -421,7 +424,7 @@ export function checkTemplatesInSync(context: DoctorContext): CheckResult {
         .slice(0, 5)
         .map((file) => `${file.path} (${file.outcome})`)
         .join(", ")}.`,
-      "npm run shipyard -- update --dry-run, then npm run shipyard -- update",
+      `${shipyardOf(context)} update --dry-run, then ${shipyardOf(context)} update`,
     );
   return ok("templates", `${plan.files.length} managed files in sync with templates/`);
 }
