@@ -101,10 +101,7 @@ describe("create: which package manager", () => {
     const cwd = fresh("unknown");
     const result = await runCreate(cwd, ["target", "--yes", "--package-manager", "pnpx"]);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split("\n")).toEqual([
-      'create-shipyard: error: Unknown package manager "pnpx" (--package-manager).',
-      "  Choose one of: npm, pnpm, yarn, bun.",
-    ]);
+    expect(result.stderr.trim().split("\n")).toEqual(['create-shipyard: error: Unknown package manager "pnpx" (--package-manager): choose one of npm, pnpm, yarn, bun.']);
     expect(readdirSync(cwd)).toEqual([]);
     // Also into an existing directory (--force): nothing added to it.
     mkdirSync(join(cwd, "existing"));

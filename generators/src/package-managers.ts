@@ -28,8 +28,7 @@ export function managerEntry(table: PackageManagers, name: string, flag = "--pac
   if (!entry) {
     throw new ShipyardError(
       "UNKNOWN_PACKAGE_MANAGER",
-      `Unknown package manager "${name}" (${flag}).`,
-      `Choose one of: ${Object.keys(table.managers).join(", ")}.`,
+      `Unknown package manager "${name}" (${flag}): choose one of ${Object.keys(table.managers).join(", ")}.`,
     );
   }
   return entry;

@@ -77,7 +77,10 @@ describe("which manager create chooses", () => {
   it("the flag wins over the agent; an unknown flag is UNKNOWN_PACKAGE_MANAGER naming the choices", () => {
     expect(chooseManager(table, "bun", "pnpm/10.34.9 npm/? node/v20")).toBe("bun");
     expect(() => chooseManager(table, "Yarn", undefined)).toThrow(
-      expect.objectContaining({ code: "UNKNOWN_PACKAGE_MANAGER", hint: "Choose one of: npm, pnpm, yarn, bun." }),
+      expect.objectContaining({
+        code: "UNKNOWN_PACKAGE_MANAGER",
+        message: 'Unknown package manager "Yarn" (--package-manager): choose one of npm, pnpm, yarn, bun.',
+      }),
     );
     expect(startedFrom("pnpm/10.34.9 npm/? node/v20")).toBe("pnpm");
   });

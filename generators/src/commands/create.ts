@@ -123,8 +123,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   if (!managers && options.packageManager !== undefined && options.packageManager !== "npm") {
     throw new ShipyardError(
       "UNKNOWN_PACKAGE_MANAGER",
-      `Unknown package manager "${options.packageManager}" (--package-manager).`,
-      "Choose one of: npm.",
+      `Unknown package manager "${options.packageManager}" (--package-manager): these templates know npm only.`,
     );
   }
   if (dir !== undefined) {

@@ -279,7 +279,9 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
       );
     const envFile = readText(context.tree, config);
     if ("problem" in envFile) {
-      results.push(error(check, envFile.problem, `Make ${config} a plain file (${shipyardOf(context)} update --restore ${config} after deleting it).`));
+      results.push(
+        error(check, envFile.problem, `Make ${config} a plain file (${shipyardOf(context)} update --restore ${config} after deleting it).`),
+      );
       continue;
     }
     if (envFile.text === null) {
