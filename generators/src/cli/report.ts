@@ -366,7 +366,7 @@ export function printRemove(result: RemoveResult, json: boolean): void {
     process.stdout.write("Dry run, nothing written.\n");
     return;
   }
-  process.stdout.write(`\nRemoved ${result.name}. Outside this repository:\n  npm install                      # drop it from package-lock.json\n`);
+  process.stdout.write(`\nRemoved ${result.name}. Outside this repository:\n  ${result.install.padEnd(32)} # drop it from ${result.lockfile}\n`);
   for (const variable of result.variables) {
     process.stdout.write(
       `  delete its Clever Cloud application (console, or: clever delete --app <app id>), and the repository variable\n` +
@@ -391,7 +391,7 @@ export function printRename(result: RenameResult, json: boolean): void {
     return;
   }
   process.stdout.write(
-    `\nRenamed ${result.from} to ${result.to}.${conflicts} Next:\n  npm install                      # relink the workspace under its new name\n`,
+    `\nRenamed ${result.from} to ${result.to}.${conflicts} Next:\n  ${result.install.padEnd(32)} # relink the workspace under its new name\n`,
   );
   for (const variable of result.variables) {
     process.stdout.write(

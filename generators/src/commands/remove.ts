@@ -1,11 +1,12 @@
 import { renderString } from "../engine/render.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
+import { repositoryCommands } from "../package-managers.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { uncommittedPaths } from "../state/dirty.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
-import { basePath, readUnits, unitRecordWrite } from "../state/store.js";
+import { basePath, readUnits, type Unit, unitRecordWrite } from "../state/store.js";
 import { openRepository, repoTemplatesDir } from "../workspace.js";
 
 export interface RemoveOptions {
@@ -29,6 +30,9 @@ export interface RemoveResult {
   state: string[];
   /** Repository variables the package's deploy read (to delete on GitHub). */
   variables: string[];
+  /** The repository's install and lockfile: what to run next. */
+  install: string;
+  lockfile: string;
   written: boolean;
   diffs?: FileDiff[];
 }
@@ -74,7 +78,16 @@ export function remove(options: RemoveOptions): RemoveResult {
       .map(basePath)
       .filter((path) => tree.read(path) !== null),
   ];
-  const result = { name: unit.id, directory, removed, userFiles, state, variables: deployVariables(template, unit.answers), written: false };
+  const result = {
+    name: unit.id,
+    directory,
+    removed,
+    userFiles,
+    state,
+    variables: deployVariables(template, unit.answers),
+    ...installOf(repoTemplatesDir(root), units),
+    written: false,
+  };
   const writes: FileWrite[] = [...removed, ...ignored, ...state].map((path) => ({ path, content: null }));
   // The whole folder goes: with --force its uncommitted work was accepted above.
   applyToTree(tree, writes);
@@ -87,4 +100,9 @@ export function remove(options: RemoveOptions): RemoveResult {
     changes: removed.map((path) => ({ path, unit: unit.id, outcome: "removed" })),
   });
   return { ...result, written, ...(diffs ? { diffs } : {}) };
+}
+
+function installOf(templatesDir: string, units: Unit[]): { install: string; lockfile: string } {
+  const { install, lockfile } = repositoryCommands(templatesDir, units);
+  return { install, lockfile };
 }

@@ -3,7 +3,7 @@ import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
-import { recordedPackageManager } from "../package-managers.js";
+import { recordedPackageManager, repositoryCommands } from "../package-managers.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
@@ -34,6 +34,8 @@ export interface RenameResult {
   conflicts: FileOutcome[];
   /** Repository variables to rename on GitHub (the deploy reads the new one). */
   variables: Array<{ from: string; to: string }>;
+  /** The repository's install: what relinks the workspace under its new name. */
+  install: string;
   written: boolean;
   diffs?: FileDiff[];
 }
@@ -123,6 +125,7 @@ export function rename(options: RenameOptions): RenameResult {
     files: plan.files,
     conflicts: plan.files.filter((file) => file.outcome === "conflict"),
     variables: oldVariables.map((from, index) => ({ from, to: newVariables[index] ?? from })),
+    install: repositoryCommands(templatesDir, units).install,
     written: false,
   };
   const diffs = options.diff
