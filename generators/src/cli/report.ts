@@ -347,7 +347,7 @@ export function printSet(result: SetResult, json: boolean): void {
   }
   process.stdout.write(
     result.written
-      ? `Set.${conflicts}${manager ? "" : " Run `npm install` if dependencies or engines changed."}\n`
+      ? `Set.${conflicts}${manager ? "" : ` Run \`${result.install}\` if dependencies or engines changed.`}\n`
       : `Dry run, nothing written.${conflicts}\n`,
   );
 }

@@ -2,7 +2,7 @@ import { type AnswerValue, coerceAnswer } from "../engine/answers.js";
 import { loadTemplate, readPackageManagerTable, type Template } from "../engine/template.js";
 import type { Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
-import { commandsOf, PACKAGE_MANAGER_ANSWER } from "../package-managers.js";
+import { commandsOf, PACKAGE_MANAGER_ANSWER, repositoryCommands } from "../package-managers.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { findPackage } from "../state/packages.js";
@@ -43,6 +43,8 @@ export interface ManagerSwitch {
 
 export interface SetResult {
   changes: AnswerChange[];
+  /** The repository's install (after a switch, the new manager's). */
+  install: string;
   packageManager?: ManagerSwitch;
   files: FileOutcome[];
   conflicts: FileOutcome[];
@@ -123,7 +125,8 @@ export function set(options: SetOptions): SetResult {
   const switched = changes.find((change) => isRootUnit(change.unit) && change.answer === PACKAGE_MANAGER_ANSWER);
   // A new package manager changes files of every unit (workflows, Dockerfiles, workspace ranges): all re-render.
   const changed = switched ? [...next.values()] : [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
-  if (changes.length === 0) return { changes, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
+  const install = repositoryCommands(templatesDir, [...next.values()]).install;
+  if (changes.length === 0) return { changes, install, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
   const plan = planUpdate(diskPlanInput(tree, { units: changed }));
   applyToTree(tree, plan.writes);
   const manager = switched ? switchLockfile(tree, templatesDir, String(switched.from ?? ""), String(switched.to)) : undefined;
@@ -134,6 +137,7 @@ export function set(options: SetOptions): SetResult {
   const { written } = commit(tree, { command: "set", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: [...files, ...removals] });
   return {
     changes,
+    install,
     ...(manager ? { packageManager: manager } : {}),
     files,
     conflicts: plan.files.filter((file) => file.outcome === "conflict"),
