@@ -79,8 +79,10 @@ export function set(options: SetOptions): SetResult {
   const assignments = options.assignments.map(parseAssignment);
   const rootUnit = units.find((unit) => isRootUnit(unit.id));
   // Without --in or --all, the answers are the repository's own (packageManager): only the root unit's template has them.
+  const hasAnswer = (unit: Unit, name: string) => templateOf(unit).answers.some((spec) => spec.name === name && !spec.positional);
   const rootOnly =
-    rootUnit !== undefined && assignments.every(({ name }) => templateOf(rootUnit).answers.some((spec) => spec.name === name && !spec.positional));
+    rootUnit !== undefined &&
+    assignments.every(({ name }) => hasAnswer(rootUnit, name) && !units.some((unit) => !isRootUnit(unit.id) && hasAnswer(unit, name)));
   if (!options.all && options.in.length === 0 && !rootOnly) {
     throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
   }
