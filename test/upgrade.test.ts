@@ -37,7 +37,7 @@ describe("shipyard upgrade --from a newer Shipyard", () => {
     replace(newer, "generators/package.json", '"version": "0.1.0"', '"version": "0.2.0"');
     replace(newer, "templates/service/template.json", '"choices": [22, 24, 26], "default": 24', '"choices": [22, 24, 26], "default": 26');
     replace(newer, `${templates}/packages/__name__/clever.node.env`, "NODE_ENV=production\n", "NODE_ENV=production\nCC_PRE_RUN_HOOK=node --version\n");
-    replace(newer, `${templates}/.github/workflows/__name__.yml`, "      - name: Install dependencies\n        run: npm ci\n", "      - name: Install dependencies\n        run: npm ci\n      - name: Audit production dependencies\n        run: npm audit --omit=dev --audit-level=high\n");
+    replace(newer, `${templates}/.github/workflows/__name__.yml`, "      - name: Install dependencies\n        run: {{pm.frozenInstall}}\n", "      - name: Install dependencies\n        run: {{pm.frozenInstall}}\n      - name: Audit production dependencies\n        run: npm audit --omit=dev --audit-level=high\n");
     write(
       newer,
       "generators/src/migrations/0001-node-26.ts",
