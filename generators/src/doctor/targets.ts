@@ -110,7 +110,11 @@ function cleverReader(root: string, env: NodeJS.ProcessEnv): CleverReader {
         reason: (result.error as NodeJS.ErrnoException).code === "ENOENT" ? "clever-tools is not installed" : result.error.message,
       };
     if (result.status !== 0) {
-      const line = (result.stderr || result.stdout).trim().split("\n")[0]?.replace(/^\[ERROR\]\s*/, "") ?? "";
+      const line =
+        (result.stderr || result.stdout)
+          .trim()
+          .split("\n")[0]
+          ?.replace(/^\[ERROR\]\s*/, "") ?? "";
       return { ok: false, reason: /not logged in/i.test(line) ? "clever-tools is not logged in" : line || `clever exited with ${result.status}` };
     }
     try {
