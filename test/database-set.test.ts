@@ -84,7 +84,7 @@ async function startService(env: Record<string, string | undefined>): Promise<{ 
 beforeAll(async () => {
   ensureCliBuilt();
   repo = makeTempRepo();
-  for (const name of [NAME, "other"]) {
+  for (const name of [NAME, "other", "plain"]) {
     const add = await runShipyard(repo.dir, ["add", "service", name, "--yes"]);
     if (add.code !== 0) throw new Error(`add service ${name} failed:\n${add.stdout}${add.stderr}`);
   }
@@ -196,5 +196,16 @@ describe.skipIf(!postgresAvailable())("set database=postgres on an existing serv
       /<<<<<<< yours \(packages\/other\/src\/app\.ts\)\nexport function buildApp\(options: FastifyServerOptions = \{ logger: true \}\): FastifyInstance \{\n=======\nexport function buildApp\(options: FastifyServerOptions, \{ pool \}: AppDependencies\): FastifyInstance \{\n>>>>>>> template/,
     );
     expect(existsSync(join(repo.dir, "packages/other/src/db.ts"))).toBe(true);
+  });
+
+  it("not only the database: any answer a source depends on reaches it (port=9090 moves server.ts's default port)", async () => {
+    const dir = "packages/plain";
+    const { code, json } = await set(["port=9090", "--in", "plain", "--dry-run"]);
+    expect(code).toBe(0);
+    expect(json.written).toBe(false);
+    expect(outcomes(json)).toMatchObject({ [`${dir}/src/server.ts`]: "updated", [`${dir}/test/server.test.ts`]: "updated", [`${dir}/README.md`]: "updated" });
+    expect(outcomes(json)).not.toHaveProperty(`${dir}/src/app.ts`);
+    await set(["port=9090", "--in", "plain"]);
+    expect(read(`${dir}/src/server.ts`)).toContain('const port = env.PORT ?? "9090";');
   });
 });
