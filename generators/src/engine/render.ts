@@ -75,7 +75,7 @@ export function renderPath(path: string, answers: Answers): string {
   });
 }
 
-function matchesWhen(when: Record<string, string | number> | undefined, answers: Answers): boolean {
+export function matchesWhen(when: Record<string, string | number> | undefined, answers: Answers): boolean {
   return !when || Object.entries(when).every(([key, value]) => String(answers[key]) === String(value));
 }
 

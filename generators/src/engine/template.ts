@@ -80,6 +80,24 @@ const targetSchema = v.strictObject({
 });
 export type DeployTarget = v.InferOutput<typeof targetSchema>;
 
+/**
+ * A Clever Cloud add-on each app of the unit needs (a database): doctor asks clever-tools whether the app has the
+ * variable the add-on gives once linked, and prints the `clever addon create` that makes it.
+ */
+const addonSchema = v.strictObject({
+  /** The variable the linked add-on gives the app: `POSTGRESQL_ADDON_URI`. */
+  variable: variableNameSchema,
+  /** Variables that serve the same purpose when set on the app by hand (an external database): `DATABASE_URL`. */
+  or: v.optional(v.array(variableNameSchema)),
+  /** `clever addon create <provider> <name>-<target> --plan <plan>`. */
+  provider: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "must be a Clever Cloud add-on provider, e.g. postgresql-addon")),
+  name: v.pipe(v.string(), v.nonEmpty("is empty")),
+  plan: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_-]+$/i, "must be a plan name, e.g. dev"))),
+  /** Needed only when every listed answer has the listed value (like a file's `when`). */
+  when: v.optional(jsonObject(v.string(), v.union([v.string(), v.number()]))),
+});
+export type AddonSpec = v.InferOutput<typeof addonSchema>;
+
 const deploySchema = v.strictObject({
   /** The Clever Cloud environment as code: `packages/{{name}}/clever.env`. */
   config: v.pipe(v.string(), v.nonEmpty("is empty")),
@@ -93,6 +111,8 @@ const deploySchema = v.strictObject({
   targets: v.optional(v.array(targetSchema)),
   /** The repository secrets every deploy needs. */
   secrets: v.optional(v.array(variableNameSchema)),
+  /** Add-ons every app it deploys to needs. */
+  addons: v.optional(v.array(addonSchema)),
 });
 export type DeploySpec = v.InferOutput<typeof deploySchema>;
 
