@@ -177,7 +177,7 @@ function mkdirOnce(made: Set<string>, dir: string): void {
 }
 
 /** The path to move for a change: the file itself when its folder exists, else its topmost missing folder. */
-function swapUnit(root: string, change: Change, stats: Map<string, Stats | undefined>): { path: string; existed: boolean } {
+function swapTarget(root: string, change: Change, stats: Map<string, Stats | undefined>): { path: string; existed: boolean } {
   if (isDeletion(change)) return { path: change.path, existed: true };
   const segments = change.path.split("/");
   for (let index = 1; index <= segments.length; index++) {
@@ -216,17 +216,17 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   const root = tree.root;
   // Every path is confined again at the last moment (verdicts are cached, so this costs little).
   for (const change of changes) tree.diskPath(change.path);
-  const units = new Map<string, JournalEntry>();
+  const moves = new Map<string, JournalEntry>();
   const stats = new Map<string, Stats | undefined>();
   for (const change of changes) {
-    const unit = swapUnit(root, change, stats);
-    const known = units.get(unit.path);
+    const move = swapTarget(root, change, stats);
+    const known = moves.get(move.path);
     if (known) known.staged ||= !isDeletion(change);
-    else units.set(unit.path, { path: unit.path, existed: unit.existed, staged: !isDeletion(change) });
+    else moves.set(move.path, { path: move.path, existed: move.existed, staged: !isDeletion(change) });
   }
   const owner: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   const folder = join(root, stagingDir, `tx-${process.pid}-${Date.now()}`);
-  const entries = [...units.values()];
+  const entries = [...moves.values()];
   let swapping = false;
   try {
     // 1. stage

@@ -9,7 +9,7 @@ import { ShipyardError } from "../errors.js";
  *
  * Every path is confined to the root: relative, forward slashes, no `.` or `..` segment, no NUL, no backslash, and
  * no existing component that is a symbolic link leading outside the root. A path that breaks this is refused with
- * OUTSIDE_REPO, naming where the path came from (a unit record, a template manifest, a flag), before anything is
+ * OUTSIDE_REPO, naming where the path came from (a package record, a template manifest, a flag), before anything is
  * read or written: a hostile record or template cannot reach out of the repository.
  */
 export type Content = string | Uint8Array;
