@@ -92,7 +92,7 @@ const reference = (() => {
 const fixture = join(scratch, "scaffold.json");
 writeFileSync(fixture, JSON.stringify(reference));
 
-const answerArgs = ["orders", "A Shipyard service.", "8080", "node", "24"];
+const answerArgs = ["orders", "A Shipyard service.", "8080", "node", "24", "none"];
 const turboConfig = (dir) => {
   mkdirSync(join(dir, "turbo/generators"), { recursive: true });
   writeFileSync(join(dir, "turbo/generators/config.js"), `module.exports = require(${JSON.stringify(join(peers, "service-generator.cjs"))});\n`);
@@ -123,7 +123,7 @@ const tools = [
       dir,
       "service",
       "--",
-      ...["--name", "orders", "--description", "A Shipyard service.", "--port", "8080", "--runtime", "node", "--node", "24"],
+      ...["--name", "orders", "--description", "A Shipyard service.", "--port", "8080", "--runtime", "node", "--node", "24", "--database", "none"],
     ],
   },
   {
