@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // What the repository lock and the confined Tree cost a command (issue #10: less than 5 ms), timed in-process with
 // performance.now() around the calls a command makes, in a fresh copy of this repository:
-//   import      loading engine/lock.js and engine/tree.js (and pause.js), once the module loader is running (errors.js,
-//               which every CLI entry has loaded before a command starts, is imported first and not counted)
+//   import      loading engine/lock.js and engine/tree.js (and pause.js, node:os), once the module loader is running:
+//               errors.js, node:fs and node:path, which every CLI entry has loaded before a command starts, are
+//               imported first and not counted
 //   tree        new Tree(root): the root's real path
 //   lock        acquireLock: mkdir of node_modules/.cache/shipyard, the lock file written and hard-linked
 //   confine     tree.diskPath of every file of the repository (N paths: each folder listed once, links resolved)
@@ -82,7 +83,10 @@ if (process.argv[2] === "--child") {
     const { user, system } = process.cpuUsage();
     return (user + system) / 1000;
   };
+  // What every CLI entry has loaded before a command takes the lock: not the lock's or the tree's cost.
   await import(pathToFileURL(join(dist, "../errors.js")).href);
+  await import("node:fs");
+  await import("node:path");
   let started = performance.now();
   let startedCpu = cpuMs();
   const { acquireLock } = await import(pathToFileURL(join(dist, "lock.js")).href);
