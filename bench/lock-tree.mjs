@@ -197,7 +197,10 @@ try {
       process.stdout.write(
         `  ${name}: in an in-process \`add service orders --yes\` (${inAdd.add.toFixed(1)} ms): ${inAdd.treeWall.toFixed(2)} ms in the Tree's methods (reads included), ${inAdd.wall.toFixed(2)} ms of it confining ${inAdd.calls} paths (wall)\n`,
       );
-      process.stdout.write(`  ${name}: target 5 ms cold: ${cpu.total < 5 ? "met" : "MISSED"} (cpu)\n`);
+      const work = cpu.total - cpu.import;
+      process.stdout.write(
+        `  ${name}: target 5 ms cold: the lock's and the tree's work ${work.toFixed(2)} ms cpu, ${work < 5 ? "met" : "MISSED"}; with loading their modules ${cpu.total.toFixed(2)} ms, ${cpu.total < 5 ? "met" : "MISSED"}\n`,
+      );
     }
   }
 } finally {
