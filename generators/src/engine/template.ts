@@ -35,7 +35,7 @@ const answerCommon = {
   /** The answer is the command's positional argument (`shipyard add service <name>`). */
   positional: v.optional(v.boolean()),
   default: v.optional(v.union([v.string(), v.number(), v.array(v.string())])),
-  /** For lists of package names: each must be an existing unit made from this template (e.g. "library"). */
+  /** For lists of package names: each must be an existing package made from this template (e.g. "library"). */
   of: v.optional(templateName),
 };
 const answerSpecSchema = v.variant("type", [
@@ -58,8 +58,8 @@ const fileSpecSchema = v.strictObject({
 export type FileSpec = v.InferOutput<typeof fileSpecSchema>;
 
 /**
- * What the generator needs to know about a unit that deploys (doctor's checks, the names `remove` and `rename`
- * report), as handlebars strings over the unit's answers: the code knows no template by name.
+ * What the generator needs to know about a package that deploys (doctor's checks, the names `remove` and `rename`
+ * report), as handlebars strings over the package's answers: the code knows no template by name.
  */
 const variableNameSchema = v.pipe(
   v.string(),
@@ -128,7 +128,7 @@ const firstPackageSchema = v.strictObject({
 const manifestSchema = v.strictObject({
   $comment: v.optional(v.string()),
   description: v.string(),
-  /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
+  /** Where a generated package lives, e.g. `packages/{{name}}`: it must not exist before `add`. */
   directory: v.pipe(v.string(), v.nonEmpty("is empty")),
   answers: v.pipe(
     v.array(answerSpecSchema),
@@ -160,7 +160,7 @@ export interface Template {
   /** templates/versions.json: tool versions shared by every template, seen as {{versions.<name>}}. */
   versions: Record<string, string>;
   description: string;
-  /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
+  /** Where a generated package lives, e.g. `packages/{{name}}`: it must not exist before `add`. */
   directory: string;
   answers: AnswerSpec[];
   files: Array<{ source: string; spec: FileSpec }>;
@@ -208,7 +208,7 @@ export function listTemplateNames(templatesDir: string): string[] {
 }
 
 /**
- * Templates `shipyard add` offers: those that make a new unit in a folder of its own. The monorepo template
+ * Templates `shipyard add` offers: those that make a new package in a folder of its own. The monorepo template
  * (directory ".") is the repository itself, made once by `npm create shipyard`.
  */
 export function listAddableTemplates(templatesDir: string): Array<{ name: string; manifest: TemplateManifest }> {
