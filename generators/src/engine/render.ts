@@ -60,7 +60,9 @@ function compile(template: Template, source: string): HandlebarsModule.TemplateD
   }
   let delegate = compiled.get(source);
   if (!delegate) {
-    delegate = handlebars.compile(template.readSource(source), { noEscape: true, strict: true });
+    const text = template.readSource(source);
+    // A file without a mustache renders as itself: skip handlebars' parse and code generation (half of the files).
+    delegate = text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true }) : () => text;
     compiled.set(source, delegate);
   }
   return delegate;
