@@ -92,7 +92,7 @@ const reference = (() => {
 const fixture = join(scratch, "scaffold.json");
 writeFileSync(fixture, JSON.stringify(reference));
 
-const answerArgs = ["orders", "A Shipyard service.", "8080", "node", "24"];
+const answerArgs = ["orders", "A Shipyard service.", "8080", "node", "24", "none"];
 const turboConfig = (dir) => {
   mkdirSync(join(dir, "turbo/generators"), { recursive: true });
   writeFileSync(join(dir, "turbo/generators/config.js"), `module.exports = require(${JSON.stringify(join(peers, "service-generator.cjs"))});\n`);
@@ -123,7 +123,7 @@ const tools = [
       dir,
       "service",
       "--",
-      ...["--name", "orders", "--description", "A Shipyard service.", "--port", "8080", "--runtime", "node", "--node", "24"],
+      ...["--name", "orders", "--description", "A Shipyard service.", "--port", "8080", "--runtime", "node", "--node", "24", "--database", "none"],
     ],
   },
   {
@@ -143,16 +143,17 @@ function runOnce(tool) {
   const timeFile = join(scratch, "time.txt");
   const [command, ...args] = tool.command(dir);
   const started = performance.now();
-  const result = spawnSync(GNU_TIME, ["-f", "%M", "-o", timeFile, command, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+  const result = spawnSync(GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, command, ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${tool.name} exited ${result.status}\n${result.stdout}\n${result.stderr}`);
-  const peakKb = Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1));
+  // Peak memory, and CPU time (user + system, 10 ms resolution): unlike wall time it hardly moves with the load.
+  const [peakKb, user, system] = readFileSync(timeFile, "utf8").trim().split("\n").at(-1).split(" ").map(Number);
   for (const [path, content] of tool.unchecked ? [] : Object.entries(reference)) {
     const target = join(dir, path);
     if (!existsSync(target) || hash(readFileSync(target, "utf8")) !== hash(content)) throw new Error(`${tool.name}: ${path} missing or different from Shipyard's (${dir})`);
   }
   rmSync(dir, { recursive: true, force: true });
-  return { ms, peakKb };
+  return { ms, peakKb, cpuMs: (user + system) * 1000 };
 }
 
 console.log(`node ${process.version}, ${cpus().length} CPUs, ${runs} runs per tool (after 1 warm-up), ${Object.keys(reference).length} scaffold files\n`);
@@ -172,17 +173,19 @@ const median = (values) => {
 };
 const stats = tools.map((tool) => {
   const list = samples.get(tool.name);
-  return { name: tool.name, ms: median(list.map((s) => s.ms)), min: Math.min(...list.map((s) => s.ms)), max: Math.max(...list.map((s) => s.ms)), mb: median(list.map((s) => s.peakKb)) / 1024 };
+  return { name: tool.name, ms: median(list.map((s) => s.ms)), min: Math.min(...list.map((s) => s.ms)), max: Math.max(...list.map((s) => s.ms)), mb: median(list.map((s) => s.peakKb)) / 1024, cpu: median(list.map((s) => s.cpuMs)) };
 });
 const base = stats.find((s) => s.name === "shipyard add service");
 const rows = [
-  ["tool", "median wall (ms)", "min–max (ms)", "median peak RSS (MB)", "wall / shipyard", "RSS / shipyard"],
+  ["tool", "median wall (ms)", "min–max (ms)", "median CPU (ms)", "median peak RSS (MB)", "wall / shipyard", "CPU / shipyard", "RSS / shipyard"],
   ...stats.map((s) => [
     s.name,
     s.ms.toFixed(0),
     `${s.min.toFixed(0)}–${s.max.toFixed(0)}`,
+    s.cpu.toFixed(0),
     s.mb.toFixed(1),
     base ? `${(s.ms / base.ms).toFixed(2)}x` : "-",
+    base ? `${(s.cpu / base.cpu).toFixed(2)}x` : "-",
     base ? `${(s.mb / base.mb).toFixed(2)}x` : "-",
   ]),
 ];

@@ -36,3 +36,6 @@ bash scripts/setup/node-base-image.sh 24
 
 step "PostgreSQL (Debian's package): the tests of services with --database postgres start throw-away clusters"
 bash scripts/setup/postgres.sh
+
+step "podman-compose and a local PostgreSQL image (compose.yaml of database services; Docker Hub is not reachable here)"
+bash scripts/setup/compose.sh

@@ -13,8 +13,9 @@ handlebars.registerHelper({
   yaml: (value) => JSON.stringify(value),
   shell: (value) => `'${String(value).replaceAll("'", `'\\''`)}'`,
   constant: (value) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
+  eq: (a, b) => String(a) === String(b),
 });
-const answers = { name: "orders", description: "A Shipyard service.", port: 8080, runtime: "node", node: 24, uses: [] };
+const answers = { name: "orders", description: "A Shipyard service.", port: 8080, runtime: "node", node: 24, uses: [], database: "none" };
 const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
 const data = { scope: "shipyard", shipyardVersion: "0.1.0", versions, ...answers };
 const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));

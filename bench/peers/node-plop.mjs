@@ -7,7 +7,7 @@ const destination = process.argv[2];
 const plop = await nodePlop(join(import.meta.dirname, "plopfile.mjs"), { destBasePath: destination, force: false });
 const result = await plop
   .getGenerator("service")
-  .runActions({ name: "orders", description: "A Shipyard service.", port: "8080", runtime: "node", node: "24" });
+  .runActions({ name: "orders", description: "A Shipyard service.", port: "8080", runtime: "node", node: "24", database: "none" });
 if (result.failures.length > 0) {
   console.error(result.failures);
   process.exit(1);

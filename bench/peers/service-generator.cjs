@@ -13,6 +13,7 @@ module.exports = function registerService(plop) {
   plop.setHelper("yaml", (value) => safe(JSON.stringify(value)));
   plop.setHelper("shell", (value) => safe(`'${String(value).replaceAll("'", `'\\''`)}'`));
   plop.setHelper("constant", (value) => safe(String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_")));
+  plop.setHelper("eq", (a, b) => String(a) === String(b));
   const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
   // Tool versions shared by all templates (templates/versions.json), as Shipyard gives them to every render.
   const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
@@ -24,6 +25,7 @@ module.exports = function registerService(plop) {
       { type: "input", name: "port", message: "port", default: "8080" },
       { type: "list", name: "runtime", message: "runtime", choices: ["node", "docker"], default: "node" },
       { type: "list", name: "node", message: "node", choices: ["22", "24", "26"], default: "24" },
+      { type: "list", name: "database", message: "database", choices: ["none", "postgres"], default: "none" },
     ],
     actions: (answers) =>
       Object.entries(manifest.files)

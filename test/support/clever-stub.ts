@@ -49,9 +49,21 @@ export interface CleverApp {
   domains: string[];
   /** Commits pushed by `clever deploy`, oldest first. */
   deployments: string[];
+  /** Ids of the add-ons linked to it (`addon create … --link <alias>`); absent until one is. */
+  addons?: string[];
+}
+export interface CleverAddon {
+  addon_id: string;
+  name: string;
+  provider: string;
+  plan?: string;
+  /** The variables it gives every app it is linked to (POSTGRESQL_ADDON_URI, …). */
+  env: Record<string, string>;
 }
 export interface CleverCloudState {
   apps: CleverApp[];
+  /** Add-ons `addon create` made; absent until one is. */
+  addons?: CleverAddon[];
 }
 
 export interface CleverStub {
@@ -120,6 +132,16 @@ export const STUB_COMMAND_OPTIONS: Record<string, Opt[]> = {
   "domain add": [
     { names: ["-a", "--alias"], value: true },
     { names: ["--app"], value: true },
+  ],
+  "addon create": [
+    { names: ["--addon-version"], value: true },
+    { names: ["-F", "--format"], value: true, choices: ["human", "json"] },
+    { names: ["-l", "--link"], value: true },
+    { names: ["--option"], value: true },
+    { names: ["-o", "--org", "--owner"], value: true },
+    { names: ["-p", "--plan"], value: true },
+    { names: ["-r", "--region"], value: true },
+    { names: ["-y", "--yes"] },
   ],
   create: [
     { names: ["-t", "--type"], value: true },
@@ -328,6 +350,35 @@ function main(argv) {
       const target = values.app != null ? (isAppId(values.app) ? cloudApp(c, values.app) : byName(c, values.app)) : cloudApp(c, findApp(loadConf(), values.alias).app_id);
       if (!hasCreds()) return notLoggedIn();
       if (cmd === 'env set') { target.env[positionals[0]] = positionals[1]; saveCloud(c); print('Your environment variable has been successfully saved'); }
+      if (cmd === 'env') {
+        // As clever-tools' env.command.js prints it: the app's own variables, then each linked add-on's.
+        const list = (env) => Object.entries(env).map(([name, value]) => ({ name, value }));
+        const linked = (target.addons || []).map((id) => (c.addons || []).find((a) => a.addon_id === id)).filter(Boolean);
+        if (values.format === 'json') print(JSON.stringify({ env: list(target.env), fromAddons: linked.map((a) => ({ addonId: a.addon_id, addonName: a.name, env: list(a.env) })), fromDependencies: [] }, null, 2));
+        else {
+          const lines = (env) => Object.entries(env).map(([n, v]) => (values.format === 'shell' ? 'export ' : '') + n + '="' + v + '"').join('\n');
+          print('# Manually set env variables\n' + lines(target.env));
+          for (const a of linked) print('# Addon ' + a.name + '\n' + lines(a.env));
+        }
+      }
+      return 0;
+    }
+    if (cmd === 'addon create') {
+      if (!need(2, ['addon-provider', 'addon-name'])) return 1;
+      if (!hasCreds()) return notLoggedIn();
+      const c = loadCloud();
+      const app = values.link != null ? cloudApp(c, findApp(loadConf(), values.link).app_id) : null;
+      const [provider, name] = positionals;
+      // The variables' prefix, as Clever Cloud names them: postgresql-addon -> POSTGRESQL_ADDON_*.
+      const prefix = provider.replace(/-addon$/, '').toUpperCase().replace(/-/g, '_') + '_ADDON_';
+      c.addons = c.addons || [];
+      const id = 'addon_' + fakeId(name).slice(4);
+      const host = 'stub-' + c.addons.length + '.services.clever-cloud.com';
+      c.addons.push({ addon_id: id, name, provider, plan: values.plan, env: { [prefix + 'URI']: 'postgresql://user:stub-password@' + host + ':5432/db', [prefix + 'HOST']: host, [prefix + 'PORT']: '5432', [prefix + 'DB']: 'db', [prefix + 'USER']: 'user', [prefix + 'PASSWORD']: 'stub-password' } });
+      if (app) app.addons = (app.addons || []).concat(id);
+      saveCloud(c);
+      print('Add-on created successfully!\nID: ' + id + '\nReal ID: ' + id.replace('addon_', provider + '_') + '\nName: ' + name);
+      if (app) print('Add-on ' + name + ' has been successfully linked to application ' + app.app_id);
       return 0;
     }
     if (cmd === 'delete' || cmd === 'domain add') {

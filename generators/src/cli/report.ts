@@ -1,4 +1,5 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
+import { createRequire } from "node:module";
+import type * as Patch from "diff/lib/patch/create.js";
 import type { AddResult } from "../commands/add.js";
 import type { CreateResult } from "../commands/create.js";
 import type { DoctorResult } from "../commands/doctor.js";
@@ -86,12 +87,23 @@ export function printJson(result: ChangeSet, details: Record<string, unknown>): 
 }
 
 /**
+ * jsdiff's patch module, loaded the first time a diff is printed: `add` and `create` print none, and loading the
+ * whole library costs them 10 ms of CPU (its `diff/lib/…` modules are 4 files instead of 19).
+ */
+let patch: typeof Patch | undefined;
+const loadPatch = () => {
+  patch ??= createRequire(import.meta.url)("diff/lib/patch/create.js") as typeof Patch;
+  return patch;
+};
+
+/**
  * `--diff`: one unified diff per file a command changes or would change (update, set, remove, rename), git's format
  * (`--- a/path`, `+++ b/path`, 3 lines of context; /dev/null for a file created or deleted). Made with jsdiff, the
  * diff library Shipyard's merge already uses. Colored only at a terminal, and never with NO_COLOR or TERM=dumb, so
  * what is piped or redirected is a plain patch.
  */
 export function unifiedDiff(file: FileDiff): string {
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = loadPatch();
   const oldName = file.before === null ? "/dev/null" : `a/${file.from ?? file.path}`;
   const newName = file.after === null ? "/dev/null" : `b/${file.path}`;
   return createTwoFilesPatch(oldName, newName, file.before ?? "", file.after ?? "", undefined, undefined, {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { distributionFiles, type Part } from "../distribution.js";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
@@ -185,7 +185,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
 /** A copy of the running package's files into the tree, byte for byte: generators/ and templates/. */
 function copyInto(tree: Tree, from: string, part: Part): ChangeEntry[] {
   return distributionFiles(from, part).map((path) => {
-    tree.write(`${part}/${path}`, readFileSync(join(from, path)));
+    tree.copy(`${part}/${path}`, join(from, path));
     return { path: `${part}/${path}`, outcome: "copied" };
   });
 }

@@ -61,7 +61,9 @@ function parseAssignment(text: string): { name: string; value: string } {
 /**
  * `shipyard set <answer>=<value>… (--in <package>… | --all)`: changes recorded answers and re-renders the packages
  * through the update planner, exactly as `use` does for `uses`: every file a template derives from the answer
- * changes together and the user's edits to those files are merged, not overwritten. Each value is validated as
+ * changes together and the user's edits to those files are merged, not overwritten. That includes seed files
+ * (sources, tests, README: written once, then the user's): the answer was asked for, so what it changes in them is
+ * merged in too, and only that (the planner's base for a seed is the old answers' render). Each value is validated as
  * `add` validates it; anything wrong is refused before a file is read for the plan.
  */
 export function set(options: SetOptions): SetResult {
@@ -129,7 +131,11 @@ export function set(options: SetOptions): SetResult {
   const changed = switched ? [...next.values()] : [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
   const install = repositoryCommands(templatesDir, [...next.values()]).install;
   if (changes.length === 0) return { changes, install, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
-  const plan = planUpdate(diskPlanInput(tree, { units: changed }));
+  // The answers as they were: seed files (app.ts, server.ts, their tests) take what the new answer changes by a
+  // three-way merge against the old answers' render, so an unedited seed becomes the new render and an edited one
+  // keeps its edits (update-plan.ts).
+  const previous = new Map(units.filter((unit) => changedIds.has(unit.id) || unit.id === ROOT_UNIT).map((unit) => [unit.id, unit.answers]));
+  const plan = planUpdate(diskPlanInput(tree, { units: changed, previous }));
   applyToTree(tree, plan.writes);
   const manager = switched ? switchLockfile(tree, templatesDir, String(switched.from ?? ""), String(switched.to)) : undefined;
   const diffs = options.diff ? pendingDiffs(tree) : undefined;

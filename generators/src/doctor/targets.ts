@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { renderString } from "../engine/render.js";
-import type { DeployTarget } from "../engine/template.js";
+import { matchesWhen, renderString } from "../engine/render.js";
+import type { AddonSpec, DeployTarget } from "../engine/template.js";
 import { type CheckResult, type DoctorContext, deployments, ok, warning } from "./checks.js";
 
 /**
@@ -9,6 +9,12 @@ import { type CheckResult, type DoctorContext, deployments, ok, warning } from "
  * with the GitHub CLI's `gh api` (GitHub's documented REST endpoints, which every gh version has), only when gh is
  * installed and signed in; otherwise the report lists what to set. A target that is not configured is never an
  * error: its deploys are skipped with a notice, as the workflows do.
+ *
+ * A unit whose manifest lists add-ons (a database service) needs them linked to each app it deploys to: for every
+ * target whose app id GitHub holds, clever-tools' `clever env --app <id> -F json` (documented since 0.2.0; its JSON
+ * is `{ env, fromAddons: [{ addonName, env }], fromDependencies }`, each env a list of `{ name, value }`) says
+ * whether the app has the add-on's variable. Without clever-tools, or not logged in, doctor says it could not
+ * check and how to; an app that will start without its database is an error, with the commands that link one.
  */
 
 /** Clever Cloud's CI tokens (from `clever login`) expire after one year (docs: ci-cd-configuration). */
@@ -81,6 +87,100 @@ function readSettings(read: Reader, environments: string[]): Settings | { unavai
 
 interface Target extends DeployTarget {
   unit: string;
+  /** The add-ons its app needs, rendered for the unit's answers. */
+  addons: AddonSpec[];
+}
+
+/** What one app's environment holds: its own variables' names, and each linked add-on's. */
+export type CleverApp = { ok: true; own: string[]; addons: Array<{ name: string; variables: string[] }> } | { ok: false; reason: string };
+export type CleverReader = (appId: string) => CleverApp;
+
+/** `clever env --app <id> -F json` (clever-tools 2 to 4), names only: the values (passwords) are never kept. */
+function cleverReader(root: string, env: NodeJS.ProcessEnv): CleverReader {
+  return (appId) => {
+    const result = spawnSync("clever", ["env", "--app", appId, "-F", "json"], {
+      cwd: root,
+      env: { ...env, NO_UPDATE_NOTIFIER: "1", NO_COLOR: "1" },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    if (result.error)
+      return {
+        ok: false,
+        reason: (result.error as NodeJS.ErrnoException).code === "ENOENT" ? "clever-tools is not installed" : result.error.message,
+      };
+    if (result.status !== 0) {
+      const line =
+        (result.stderr || result.stdout)
+          .trim()
+          .split("\n")[0]
+          ?.replace(/^\[ERROR\]\s*/, "") ?? "";
+      return { ok: false, reason: /not logged in/i.test(line) ? "clever-tools is not logged in" : line || `clever exited with ${result.status}` };
+    }
+    try {
+      const body = JSON.parse(result.stdout) as { env?: unknown; fromAddons?: unknown; fromDependencies?: unknown };
+      const names = (list: unknown) =>
+        Array.isArray(list) ? list.flatMap((item) => (typeof item?.name === "string" ? [item.name as string] : [])) : [];
+      const linked = (list: unknown) =>
+        Array.isArray(list) ? list.map((item) => ({ name: String(item?.addonName ?? "an add-on"), variables: names(item?.env) })) : [];
+      return { ok: true, own: names(body.env), addons: [...linked(body.fromAddons), ...linked(body.fromDependencies)] };
+    } catch {
+      return { ok: false, reason: "clever env -F json printed something that is not JSON" };
+    }
+  };
+}
+
+/** The commands that create an add-on and link it to the target's app (`--link` takes a local alias). */
+function addonFix(target: Target, addon: AddonSpec, appId: string | undefined): string {
+  const alias = `${target.unit}-${target.name}`;
+  const plan = addon.plan ? ` --plan ${addon.plan}` : "";
+  return `clever link ${appId ?? "<app id>"} --alias ${alias} && clever addon create ${addon.provider} ${addon.name}-${target.name}${plan} --link ${alias}, then redeploy`;
+}
+
+function addonResults(settings: Settings, targets: Target[], read: CleverReader): CheckResult[] {
+  const results: CheckResult[] = [];
+  let unavailable: string | undefined;
+  for (const target of targets) {
+    if (target.addons.length === 0 || target.appVariable === undefined) continue;
+    const scoped = target.environment === undefined ? undefined : settings.environments.get(target.environment);
+    const appId = scoped?.variables.get(target.appVariable) ?? settings.variables.get(target.appVariable);
+    // No app yet: the target's own line says so; its add-on is the next step.
+    if (!appId) continue;
+    const check = `deploy-addons:${target.unit}:${target.name}`;
+    const label = `${target.unit} → ${target.name} (${appId})`;
+    const app = unavailable === undefined ? read(appId) : ({ ok: false, reason: unavailable } as const);
+    if (!app.ok) {
+      // The CLI missing or logged out is the same answer for every app: asked once.
+      if (/not installed|not logged in/.test(app.reason)) unavailable = app.reason;
+      const how = app.reason.includes("not installed") ? "npm install --global clever-tools@4, then clever login" : "clever login";
+      results.push(
+        ok(
+          check,
+          `${label}: its ${target.addons.map((addon) => addon.variable).join(", ")} not checked (${app.reason}). To check: ${how}, then npm run shipyard -- doctor; or clever env --app ${appId}.`,
+        ),
+      );
+      continue;
+    }
+    for (const addon of target.addons) {
+      const from = app.addons.find((linked) => linked.variables.includes(addon.variable));
+      if (from) {
+        results.push(ok(check, `${label}: ${addon.variable} comes from the linked add-on ${from.name}`));
+        continue;
+      }
+      const byHand = [addon.variable, ...(addon.or ?? [])].find((name) => app.own.includes(name));
+      if (byHand) {
+        results.push(ok(check, `${label}: ${byHand} is set on the app by hand (no linked ${addon.provider})`));
+        continue;
+      }
+      results.push({
+        check,
+        status: "error",
+        message: `${label}: the app has no ${addon.variable} (no ${addon.provider} linked${addon.or?.length ? `, no ${addon.or.join(" or ")}` : ""}): the service will not start there.`,
+        fix: addonFix(target, addon, appId),
+      });
+    }
+  }
+  return results;
 }
 
 const where = (settings: Settings, target: Target, name: string): string | undefined => {
@@ -145,7 +245,12 @@ function secretsResult(settings: Settings, names: string[], now: Date): CheckRes
 }
 
 /** One result per package and target, one for the secrets; or one line saying what to set when GitHub cannot be read. */
-export function checkDeployTargets(context: DoctorContext, now = new Date(), read: Reader = ghReader(context.root, context.env)): CheckResult[] {
+export function checkDeployTargets(
+  context: DoctorContext,
+  now = new Date(),
+  read: Reader = ghReader(context.root, context.env),
+  readClever: CleverReader = cleverReader(context.root, context.env),
+): CheckResult[] {
   const targets: Target[] = [];
   const secrets = new Set<string>();
   for (const { unit } of deployments(context)) {
@@ -153,7 +258,10 @@ export function checkDeployTargets(context: DoctorContext, now = new Date(), rea
     for (const name of deploy?.secrets ?? []) secrets.add(name);
     for (const target of deploy?.targets ?? []) {
       const render = (text: string | undefined) => (text === undefined ? undefined : renderString(text, unit.answers));
-      targets.push({ ...target, unit: unit.id, appVariable: render(target.appVariable), switch: render(target.switch) });
+      const addons = (deploy?.addons ?? [])
+        .filter((addon) => matchesWhen(addon.when, unit.answers))
+        .map((addon) => ({ ...addon, name: renderString(addon.name, unit.answers) }));
+      targets.push({ ...target, unit: unit.id, appVariable: render(target.appVariable), switch: render(target.switch), addons });
     }
   }
   if (targets.length === 0) return [];
@@ -162,12 +270,19 @@ export function checkDeployTargets(context: DoctorContext, now = new Date(), rea
     const wanted = targets.map(
       (target) => `${target.unit} → ${target.name}: ${target.appVariable ?? `${target.switch}=true`}${target.otherwise ? " (optional)" : ""}`,
     );
+    const addons = targets.flatMap((target) =>
+      target.appVariable === undefined ? [] : target.addons.map((addon) => `${target.unit} → ${target.name}: ${addonFix(target, addon, undefined)}`),
+    );
     return [
       ok(
         "deploy-targets",
-        `GitHub's settings not checked (${settings.unavailable}). To deploy, set the secrets ${[...secrets].join(" and ")} and the variables ${wanted.join("; ")}. Clever Cloud tokens expire after one year.`,
+        `GitHub's settings not checked (${settings.unavailable}). To deploy, set the secrets ${[...secrets].join(" and ")} and the variables ${wanted.join("; ")}. Clever Cloud tokens expire after one year.${addons.length ? ` Each app also needs its add-on: ${addons.join("; ")}.` : ""}`,
       ),
     ];
   }
-  return [...(secrets.size > 0 ? [secretsResult(settings, [...secrets], now)] : []), ...targets.map((target) => targetResult(settings, target))];
+  return [
+    ...(secrets.size > 0 ? [secretsResult(settings, [...secrets], now)] : []),
+    ...targets.map((target) => targetResult(settings, target)),
+    ...addonResults(settings, targets, readClever),
+  ];
 }

@@ -73,9 +73,12 @@ export function acquireLock(dir: string, command = currentCommandLine(), pruneUp
   const waitMs = Number(process.env.SHIPYARD_LOCK_WAIT_MS ?? DEFAULT_WAIT_MS);
   const deadline = Date.now() + waitMs;
   const temporary = join(dir, `lock.${process.pid}.tmp`);
+  // The first folder this call made (mkdir -p says which): release removes that far up and no further, so it
+  // neither tries (and fails) to remove folders that were there before nor leaves empty ones it made.
+  let made: string | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      mkdirSync(dir, { recursive: true });
+      made = mkdirSync(dir, { recursive: true }) ?? made;
       writeFileSync(temporary, text);
       try {
         linkSync(temporary, path);
@@ -119,14 +122,17 @@ export function acquireLock(dir: string, command = currentCommandLine(), pruneUp
       } catch {}
     }
     pauseForTests("released");
-    // The folder was made for the lock: leave no empty folder behind (fails, harmlessly, when not empty).
-    for (let current = dir; current !== pruneUpTo && current.startsWith(pruneUpTo ?? dir); current = dirname(current)) {
+    // The folder was made for the lock: leave no empty folder behind (fails, harmlessly, when not empty). When
+    // this call made the folders, exactly those; when another command had (and may have left them to us while we
+    // waited), every empty one up to pruneUpTo.
+    const top = made ?? pruneUpTo;
+    for (let current = dir; current.startsWith(pruneUpTo ?? dir) && current !== pruneUpTo; current = dirname(current)) {
       try {
         rmdirSync(current);
       } catch {
         break;
       }
-      if (pruneUpTo === undefined) break;
+      if (current === top || pruneUpTo === undefined) break;
     }
   };
   process.once("exit", release);

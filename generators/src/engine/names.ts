@@ -78,7 +78,7 @@ export function checkNewName(name: string, existing: readonly string[], flag = "
   }
 }
 
-/** checkNewName against the repository's packages: every recorded unit and every folder under packages/. */
+/** checkNewName against the repository's packages: every recorded package and every folder under packages/. */
 export function checkNewPackageName(tree: Tree, name: string): void {
   const folders = tree.exists("packages") ? tree.list("packages") : [];
   checkNewName(name, [...new Set([...readUnits(tree).map((unit) => unit.id), ...folders])]);

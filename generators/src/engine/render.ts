@@ -62,7 +62,9 @@ function compile(template: Template, source: string): HandlebarsModule.TemplateD
   }
   let delegate = compiled.get(source);
   if (!delegate) {
-    delegate = handlebars.compile(template.readSource(source), { noEscape: true, strict: true });
+    const text = template.readSource(source);
+    // A file without a mustache renders as itself: skip handlebars' parse and code generation (half of the files).
+    delegate = text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true }) : () => text;
     compiled.set(source, delegate);
   }
   return delegate;
@@ -77,7 +79,7 @@ export function renderPath(path: string, answers: Answers): string {
   });
 }
 
-function matchesWhen(when: Record<string, string | number> | undefined, answers: Answers): boolean {
+export function matchesWhen(when: Record<string, string | number> | undefined, answers: Answers): boolean {
   return !when || Object.entries(when).every(([key, value]) => String(answers[key]) === String(value));
 }
 

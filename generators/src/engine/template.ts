@@ -35,7 +35,7 @@ const answerCommon = {
   /** The answer is the command's positional argument (`shipyard add service <name>`). */
   positional: v.optional(v.boolean()),
   default: v.optional(v.union([v.string(), v.number(), v.array(v.string())])),
-  /** For lists of package names: each must be an existing unit made from this template (e.g. "library"). */
+  /** For lists of package names: each must be an existing package made from this template (e.g. "library"). */
   of: v.optional(templateName),
 };
 const answerSpecSchema = v.variant("type", [
@@ -58,8 +58,8 @@ const fileSpecSchema = v.strictObject({
 export type FileSpec = v.InferOutput<typeof fileSpecSchema>;
 
 /**
- * What the generator needs to know about a unit that deploys (doctor's checks, the names `remove` and `rename`
- * report), as handlebars strings over the unit's answers: the code knows no template by name.
+ * What the generator needs to know about a package that deploys (doctor's checks, the names `remove` and `rename`
+ * report), as handlebars strings over the package's answers: the code knows no template by name.
  */
 const variableNameSchema = v.pipe(
   v.string(),
@@ -80,6 +80,24 @@ const targetSchema = v.strictObject({
 });
 export type DeployTarget = v.InferOutput<typeof targetSchema>;
 
+/**
+ * A Clever Cloud add-on each app of the unit needs (a database): doctor asks clever-tools whether the app has the
+ * variable the add-on gives once linked, and prints the `clever addon create` that makes it.
+ */
+const addonSchema = v.strictObject({
+  /** The variable the linked add-on gives the app: `POSTGRESQL_ADDON_URI`. */
+  variable: variableNameSchema,
+  /** Variables that serve the same purpose when set on the app by hand (an external database): `DATABASE_URL`. */
+  or: v.optional(v.array(variableNameSchema)),
+  /** `clever addon create <provider> <name>-<target> --plan <plan>`. */
+  provider: v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "must be a Clever Cloud add-on provider, e.g. postgresql-addon")),
+  name: v.pipe(v.string(), v.nonEmpty("is empty")),
+  plan: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9_-]+$/i, "must be a plan name, e.g. dev"))),
+  /** Needed only when every listed answer has the listed value (like a file's `when`). */
+  when: v.optional(jsonObject(v.string(), v.union([v.string(), v.number()]))),
+});
+export type AddonSpec = v.InferOutput<typeof addonSchema>;
+
 const deploySchema = v.strictObject({
   /** The Clever Cloud environment as code: `packages/{{name}}/clever.env`. */
   config: v.pipe(v.string(), v.nonEmpty("is empty")),
@@ -93,6 +111,8 @@ const deploySchema = v.strictObject({
   targets: v.optional(v.array(targetSchema)),
   /** The repository secrets every deploy needs. */
   secrets: v.optional(v.array(variableNameSchema)),
+  /** Add-ons every app it deploys to needs. */
+  addons: v.optional(v.array(addonSchema)),
 });
 export type DeploySpec = v.InferOutput<typeof deploySchema>;
 
@@ -108,7 +128,7 @@ const firstPackageSchema = v.strictObject({
 const manifestSchema = v.strictObject({
   $comment: v.optional(v.string()),
   description: v.string(),
-  /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
+  /** Where a generated package lives, e.g. `packages/{{name}}`: it must not exist before `add`. */
   directory: v.pipe(v.string(), v.nonEmpty("is empty")),
   answers: v.pipe(
     v.array(answerSpecSchema),
@@ -156,7 +176,7 @@ export interface Template {
   /** templates/package-managers.json (none: a repository from before it, npm only). */
   packageManagers: PackageManagers | undefined;
   description: string;
-  /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
+  /** Where a generated package lives, e.g. `packages/{{name}}`: it must not exist before `add`. */
   directory: string;
   answers: AnswerSpec[];
   files: Array<{ source: string; spec: FileSpec }>;
@@ -204,7 +224,7 @@ export function listTemplateNames(templatesDir: string): string[] {
 }
 
 /**
- * Templates `shipyard add` offers: those that make a new unit in a folder of its own. The monorepo template
+ * Templates `shipyard add` offers: those that make a new package in a folder of its own. The monorepo template
  * (directory ".") is the repository itself, made once by `npm create shipyard`.
  */
 export function listAddableTemplates(templatesDir: string): Array<{ name: string; manifest: TemplateManifest }> {

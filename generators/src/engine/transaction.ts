@@ -1,10 +1,24 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  type Stats,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { ShipyardError } from "../errors.js";
 import { clock, isAlive, type LockOwner, readOwner } from "./lock.js";
 import { pauseForTests, testPointsOn } from "./pause.js";
-import type { Change, Tree } from "./tree.js";
+import { type Change, type Content, isDeletion, type Tree } from "./tree.js";
 
 /**
  * All-or-nothing writes of a tree's changes, under the repository lock (the caller holds it).
@@ -163,12 +177,17 @@ function mkdirOnce(made: Set<string>, dir: string): void {
 }
 
 /** The path to move for a change: the file itself when its folder exists, else its topmost missing folder. */
-function swapUnit(root: string, change: Change): { path: string; existed: boolean } {
-  if (change.content === null) return { path: change.path, existed: true };
+function swapTarget(root: string, change: Change, stats: Map<string, Stats | undefined>): { path: string; existed: boolean } {
+  if (isDeletion(change)) return { path: change.path, existed: true };
   const segments = change.path.split("/");
   for (let index = 1; index <= segments.length; index++) {
     const prefix = segments.slice(0, index).join("/");
-    const stat = lstatSync(join(root, prefix), { throwIfNoEntry: false });
+    // Under the lock, as the disk is now (not as the tree saw it while planning); each folder once per commit.
+    let stat = stats.get(prefix);
+    if (stat === undefined && !stats.has(prefix)) {
+      stat = lstatSync(`${root}/${prefix}`, { throwIfNoEntry: false });
+      stats.set(prefix, stat);
+    }
     if (stat === undefined) return { path: prefix, existed: false };
     if (index < segments.length && !stat.isDirectory()) {
       throw new ShipyardError(
@@ -197,16 +216,17 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   const root = tree.root;
   // Every path is confined again at the last moment (verdicts are cached, so this costs little).
   for (const change of changes) tree.diskPath(change.path);
-  const units = new Map<string, JournalEntry>();
+  const moves = new Map<string, JournalEntry>();
+  const stats = new Map<string, Stats | undefined>();
   for (const change of changes) {
-    const unit = swapUnit(root, change);
-    const known = units.get(unit.path);
-    if (known) known.staged ||= change.content !== null;
-    else units.set(unit.path, { path: unit.path, existed: unit.existed, staged: change.content !== null });
+    const move = swapTarget(root, change, stats);
+    const known = moves.get(move.path);
+    if (known) known.staged ||= !isDeletion(change);
+    else moves.set(move.path, { path: move.path, existed: move.existed, staged: !isDeletion(change) });
   }
   const owner: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   const folder = join(root, stagingDir, `tx-${process.pid}-${Date.now()}`);
-  const entries = [...units.values()];
+  const entries = [...moves.values()];
   let swapping = false;
   try {
     // 1. stage
@@ -216,10 +236,11 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
     const points = testPointsOn();
     let count = 0;
     for (const change of changes) {
-      if (change.content === null) continue;
+      if (isDeletion(change)) continue;
       const staged = join(folder, "staged", change.path);
       mkdirOnce(made, dirname(staged));
-      writeFileSync(staged, change.content);
+      if (change.source !== undefined) copyFileSync(change.source, staged, constants.COPYFILE_FICLONE);
+      else writeFileSync(staged, change.content as Content);
       if (points) pauseForTests(`staging:${++count}`);
     }
     pauseForTests("staged");

@@ -9,16 +9,46 @@ import { ShipyardError } from "../errors.js";
  *
  * Every path is confined to the root: relative, forward slashes, no `.` or `..` segment, no NUL, no backslash, and
  * no existing component that is a symbolic link leading outside the root. A path that breaks this is refused with
- * OUTSIDE_REPO, naming where the path came from (a unit record, a template manifest, a flag), before anything is
+ * OUTSIDE_REPO, naming where the path came from (a package record, a template manifest, a flag), before anything is
  * read or written: a hostile record or template cannot reach out of the repository.
  */
 export type Content = string | Uint8Array;
 
 export interface Change {
   path: string;
-  /** New content, or null to delete the file. */
-  content: Content | null;
+  /** New content, or null to delete the file. For a copy, read from `source` when first asked for. */
+  readonly content: Content | null;
+  /** A copy's source file (absolute): the commit copies it (copy_file_range, or a reflink) instead of writing. */
+  source?: string;
 }
+
+/** A pending copy of a file from outside the tree (the running package's own files): read only if compared. */
+class Copy {
+  private bytes: Buffer | undefined;
+  readonly source: string;
+  constructor(source: string) {
+    this.source = source;
+  }
+  get content(): Buffer {
+    this.bytes ??= readFileSync(this.source);
+    return this.bytes;
+  }
+}
+
+/** A change as listChanges gives it. */
+function changeOf(path: string, pending: Content | null | Copy): Change {
+  if (!(pending instanceof Copy)) return { path, content: pending };
+  return {
+    path,
+    source: pending.source,
+    get content() {
+      return pending.content;
+    },
+  };
+}
+
+/** A deletion (not a copy, whose content is only read when asked for). */
+export const isDeletion = (change: Change) => change.source === undefined && change.content === null;
 
 /** What the update planner needs: `read` is null only when the file does not exist. */
 export interface ReadableTree {
@@ -31,8 +61,16 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** Where a path came from when nobody said: the program itself. */
 const INTERNAL = "Shipyard";
 
+/**
+ * Any of the lexical faults below, in one pass: a backslash, a NUL, a leading slash or drive letter, or an empty,
+ * `.` or `..` segment (which also covers the empty path). Paths that pass it (nearly all) cost one regular
+ * expression; the rest are looked at again to say which rule they broke.
+ */
+const LEXICAL_FAULT = /[\\\0]|^[a-zA-Z]:|(?:^|\/)\.{0,2}(?:\/|$)/;
+
 /** The lexical rules, without looking at the disk: usable on any path before it is joined to a root. */
 export function checkRelativePath(path: string, origin: string): string {
+  if (typeof path === "string" && !LEXICAL_FAULT.test(path)) return path;
   const refuse = (why: string) =>
     new ShipyardError(
       "OUTSIDE_REPO",
@@ -45,20 +83,35 @@ export function checkRelativePath(path: string, origin: string): string {
   if (path.startsWith("/") || /^[a-zA-Z]:/.test(path)) throw refuse("it is absolute");
   const segments = path.split("/");
   if (segments.includes("..")) throw refuse("it climbs out with ..");
-  if (segments.some((segment) => segment === "" || segment === ".")) throw refuse("it is not a normalized path");
-  return path;
+  throw refuse("it is not a normalized path");
 }
 
 type DirVerdict = { kind: "ok" } | { kind: "missing" } | { kind: "file" } | { kind: "outside"; link: string; to: string };
+
+const OK: DirVerdict = { kind: "ok" };
+const MISSING: DirVerdict = { kind: "missing" };
+const FILE: DirVerdict = { kind: "file" };
+
+/** What a folder's listing says of one of its entries. */
+type Entry = 0 | 1 | 2;
+const Entry = { Dir: 0, File: 1, Link: 2 } as const;
+
+/** Folders never listed whole: node_modules holds thousands of entries, and Shipyard only looks up its cache there. */
+const UNLISTED = /(?:^|\/)node_modules$/;
 
 export class Tree {
   /** The root as given (absolute). */
   readonly root: string;
   /** The root with symbolic links resolved: what "inside" is measured against. */
   private readonly realRoot: string;
-  private readonly changes = new Map<string, Content | null>();
+  private readonly changes = new Map<string, Content | null | Copy>();
   /** Verdicts on directories (relative paths), valid while this command holds the repository lock. */
   private readonly dirs = new Map<string, DirVerdict>();
+  /**
+   * Entries of the folders confined paths are in, each folder read once (one readdir instead of an lstat per
+   * path: the entry's type says whether it is a link, the only case that needs a closer look). null: not listable.
+   */
+  private readonly listings = new Map<string, Map<string, Entry> | null>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -73,17 +126,17 @@ export class Tree {
   /** diskPath, and whether the checks found nothing there (so a read need not try). */
   private confine(path: string, origin: string): { full: string; missing: boolean } {
     checkRelativePath(path, origin);
-    const parent = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : "";
+    // The path is normalized (checked above) and so is the root: a concatenation is the join.
+    const full = `${this.root}/${path}`;
+    const slash = path.lastIndexOf("/");
+    const parent = slash < 0 ? "" : path.slice(0, slash);
     const verdict = this.dirVerdict(parent);
     if (verdict.kind === "outside") throw outside(path, origin, verdict);
-    let missing = verdict.kind !== "ok";
-    if (verdict.kind === "ok") {
-      // The last component itself may be a link too.
-      const own = this.linkVerdict(path);
-      if (own.kind === "outside") throw outside(path, origin, own);
-      missing = own.kind === "missing";
-    }
-    return { full: join(this.root, path), missing };
+    if (verdict !== OK) return { full, missing: true };
+    // The last component itself may be a link too.
+    const own = this.entryVerdict(parent, slash < 0 ? path : path.slice(slash + 1), path);
+    if (own.kind === "outside") throw outside(path, origin, own);
+    return { full, missing: own === MISSING };
   }
 
   /** The file as the view sees it; null only when it does not exist. Unreadable things throw UNREADABLE. */
@@ -94,7 +147,10 @@ export class Tree {
   }
 
   readBytes(path: string, origin?: string): Content | null {
-    if (this.changes.has(path)) return this.changes.get(path) as Content | null;
+    if (this.changes.has(path)) {
+      const pending = this.changes.get(path) as Content | null | Copy;
+      return pending instanceof Copy ? pending.content : pending;
+    }
     return this.readDisk(path, origin);
   }
 
@@ -128,13 +184,7 @@ export class Tree {
   exists(path: string, origin?: string): boolean {
     if (this.changes.has(path)) return this.changes.get(path) !== null;
     if (this.pendingUnder(path)) return true;
-    try {
-      lstatSync(this.diskPath(path, origin));
-      return true;
-    } catch (error) {
-      if (error instanceof ShipyardError) throw error;
-      return false;
-    }
+    return !this.confine(path, origin ?? INTERNAL).missing;
   }
 
   /** Names of the entries of a folder, as the view sees it. */
@@ -161,6 +211,16 @@ export class Tree {
     this.changes.set(path, content);
   }
 
+  /**
+   * Writes at `path` a copy of the file `source` (an absolute path outside the tree: the running package's own
+   * files), byte for byte. Nothing is read until something compares or reads it; the commit copies the file into
+   * the staging folder (a reflink where the file system has them) and swaps it in like any write.
+   */
+  copy(path: string, source: string, origin?: string): void {
+    this.diskPath(path, origin);
+    this.changes.set(path, new Copy(source));
+  }
+
   delete(path: string, origin?: string): void {
     this.diskPath(path, origin);
     if (this.readDisk(path, origin) === null) this.changes.delete(path);
@@ -178,10 +238,10 @@ export class Tree {
   listChanges(): Change[] {
     const result: Change[] = [];
     for (const path of [...this.changes.keys()].sort()) {
-      const content = this.changes.get(path) as Content | null;
+      const pending = this.changes.get(path) as Content | null | Copy;
       const disk = this.readDisk(path);
-      if (content === null ? disk === null : disk !== null && sameContent(disk, content)) continue;
-      result.push({ path, content });
+      if (pending === null ? disk === null : disk !== null && sameContent(disk, pending instanceof Copy ? pending.content : pending)) continue;
+      result.push(changeOf(path, pending));
     }
     return result;
   }
@@ -190,6 +250,7 @@ export class Tree {
   clear(): void {
     this.changes.clear();
     this.dirs.clear();
+    this.listings.clear();
   }
 
   private pendingUnder(dir: string): boolean {
@@ -200,41 +261,66 @@ export class Tree {
 
   /** Whether the folder `dir` (relative) and every folder above it is inside the root, or missing. */
   private dirVerdict(dir: string): DirVerdict {
-    if (dir === "") return { kind: "ok" };
+    if (dir === "") return OK;
     const cached = this.dirs.get(dir);
     if (cached) return cached;
-    const parent = dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) : "";
+    const slash = dir.lastIndexOf("/");
+    const parent = slash < 0 ? "" : dir.slice(0, slash);
     const above = this.dirVerdict(parent);
     let verdict: DirVerdict;
-    if (above.kind !== "ok") verdict = above.kind === "file" ? { kind: "missing" } : above;
-    else {
-      const own = this.linkVerdict(dir);
-      verdict = own;
-    }
+    if (above === OK) verdict = this.entryVerdict(parent, slash < 0 ? dir : dir.slice(slash + 1), dir);
+    else verdict = above === FILE ? MISSING : above;
     this.dirs.set(dir, verdict);
     return verdict;
   }
 
-  /** One existing component (its parent already known to be inside): missing, a file, inside, or a link outside. */
-  private linkVerdict(path: string): DirVerdict {
-    const full = join(this.root, path);
-    let stat: ReturnType<typeof lstatSync>;
-    try {
-      // Most paths a command confines do not exist yet: no exception for them (an Error costs 8x the lstat).
-      stat = lstatSync(full, { throwIfNoEntry: false });
-    } catch {
-      return { kind: "missing" };
+  /** The entries of a folder known to be inside, or null when it cannot be listed (or is never listed whole). */
+  private listing(dir: string): Map<string, Entry> | null {
+    let entries = this.listings.get(dir);
+    if (entries !== undefined) return entries;
+    entries = null;
+    if (!UNLISTED.test(dir)) {
+      try {
+        const dirents = readdirSync(dir === "" ? this.root : `${this.root}/${dir}`, { withFileTypes: true });
+        entries = new Map();
+        for (const dirent of dirents) {
+          entries.set(dirent.name, dirent.isSymbolicLink() ? Entry.Link : dirent.isDirectory() ? Entry.Dir : Entry.File);
+        }
+      } catch (error) {
+        // Missing (the root of a repository being created): nothing in it. Else (EACCES, …): one lstat per entry.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") entries = new Map();
+      }
     }
-    if (stat === undefined) return { kind: "missing" };
-    if (!stat.isSymbolicLink()) return stat.isDirectory() ? { kind: "ok" } : { kind: "file" };
+    this.listings.set(dir, entries);
+    return entries;
+  }
+
+  /** One existing component `path` (named `name` in the folder `parent`, known to be inside): missing, a file, inside, or a link outside. */
+  private entryVerdict(parent: string, name: string, path: string): DirVerdict {
+    const entries = this.listing(parent);
+    let entry: Entry | undefined;
+    if (entries !== null) entry = entries.get(name);
+    else {
+      // Most paths a command confines do not exist yet: no exception for them (an Error costs 8x the lstat).
+      const stat = lstatSync(`${this.root}/${path}`, { throwIfNoEntry: false });
+      if (stat !== undefined) entry = stat.isSymbolicLink() ? Entry.Link : stat.isDirectory() ? Entry.Dir : Entry.File;
+    }
+    if (entry === undefined) return MISSING;
+    if (entry === Entry.Dir) return OK;
+    if (entry === Entry.File) return FILE;
     let to: string;
     try {
-      to = realpathSync(full);
+      to = realpathSync(`${this.root}/${path}`);
     } catch {
       // A dangling link or a loop: reading through it fails on its own (ENOENT/ELOOP); writing would follow it.
       return { kind: "outside", link: path, to: "a target that does not resolve" };
     }
-    if (to === this.realRoot || to.startsWith(this.realRoot + sep)) return { kind: "ok" };
+    if (to === this.realRoot || to.startsWith(this.realRoot + sep)) {
+      // A link to a folder inside is a folder; to a file inside, a file.
+      const stat = lstatSync(to, { throwIfNoEntry: false });
+      return stat?.isDirectory() ? OK : FILE;
+    }
     return { kind: "outside", link: path, to };
   }
 }

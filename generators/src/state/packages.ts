@@ -13,7 +13,7 @@ import { isRootUnit, templateOfUnit, type Unit } from "./store.js";
  * its folder, and the deploy variables its files name. Reads only; the commands turn this into writes.
  */
 
-/** The unit of a generated package (never the repository's root unit, `_monorepo`), or a one-line error. */
+/** The record of a generated package (never the repository's root record, `_monorepo`), or a one-line error. */
 export function findPackage(units: Unit[], id: string): Unit {
   const unit = units.find((candidate) => candidate.id === id && !isRootUnit(candidate.id));
   if (!unit) {

@@ -22,7 +22,7 @@ import { ShipyardError } from "../errors.js";
  */
 export const STATE_DIR = ".shipyard";
 
-/** The repository's own unit: the root files, made from the template whose directory is ".". */
+/** The repository's own record: the root files, made from the template whose directory is ".". */
 export const ROOT_UNIT = "_monorepo";
 /** Packages are every unit but the root one. */
 export const isRootUnit = (id: string): boolean => id === ROOT_UNIT;

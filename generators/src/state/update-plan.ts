@@ -33,7 +33,24 @@ import { basePath, type RepoConfig, readConfig, readUnits, templateOfUnit, type 
  *   deleted      the user deleted a managed file                 kept deleted             unchanged
  *   restored     deleted, and named by --restore                 new                      = new
  *   removed      the template dropped the file, no user edit     deleted                  dropped
- * Seed files are written when missing from disk and state, and never touched after that.
+ * Seed files are written when missing from disk and state, and never touched by a template change after that.
+ *
+ * An answer change (`set`, `use`) is different: the user asked for it, and a seed may depend on the answer (a
+ * service's app.ts wires its database only with database=postgres, server.ts defaults to its port). For those
+ * units the caller gives the answers as they were (`previous`), and each seed file is reconciled against the
+ * render of the SAME templates with the OLD answers as its base: the merge then carries exactly what the answer
+ * changes into the user's file, and nothing else (a seed never takes unrelated template changes):
+ *
+ *   seed outcome   when                                                file on disk
+ *   unchanged      the answer does not change this file's render, or the file already is the new render
+ *   updated        the file is still the old render (no user edit)     the new render
+ *   merged/conflict the user edited it                                 three-way merge (markers where both changed)
+ *   customized     the merge conflicts and the user rewrote the file   kept (under half the old render's lines left)
+ *   created        new with the answer, absent on disk                 the new render
+ *   removed        dropped by the answer, still the old render         deleted
+ *   customized     dropped by the answer, edited by the user           kept
+ * Seeds keep no base on record: the old answers' render is the base, so repositories made before this rule need
+ * nothing new.
  */
 export type Outcome = "unchanged" | "created" | "updated" | "merged" | "conflict" | "unresolved" | "customized" | "deleted" | "restored" | "removed";
 
@@ -63,6 +80,8 @@ export interface PlanInput {
   version: string;
   /** The repository's package manager, which every unit renders for; unset: the root unit's answer in `units`. */
   packageManager?: string | undefined;
+  /** For units whose answers this plan changes: their answers before the change (seed files follow them; see above). */
+  previous?: ReadonlyMap<string, Unit["answers"]>;
 }
 
 /** Outcomes that need the user or a write: what `--check` fails on (with drift in owned files and state writes). */
@@ -72,11 +91,15 @@ export function needsAction(file: FileOutcome): boolean {
 }
 
 /** The plan's input for the repository as it is on disk, with its own templates (update, use, doctor). */
-export function diskPlanInput(tree: RepositoryTree, options: { restore?: string[]; units?: Unit[] } = {}): PlanInput {
+export function diskPlanInput(
+  tree: RepositoryTree,
+  options: { restore?: string[]; units?: Unit[]; previous?: ReadonlyMap<string, Unit["answers"]> } = {},
+): PlanInput {
   const units = options.units ?? readUnits(tree);
   // A plan of some units only (use, set, rename) renders them for the manager the root records on disk.
   const packageManager = recordedPackageManager(units) ?? (options.units ? recordedPackageManager(readUnits(tree)) : undefined);
   return {
+    ...(options.previous ? { previous: options.previous } : {}),
     root: tree.root,
     tree,
     config: readConfig(tree),
@@ -98,7 +121,7 @@ interface Reconciled {
 }
 
 // 3. reconcile: one file. Each file and its base are read once.
-function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolean, options: PlanInput): Reconciled {
+function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolean, options: PlanInput, before?: Map<string, string>): Reconciled {
   const current = tree.read(file.path);
   const base = file.kind === "seed" ? null : tree.read(basePath(file.path));
   // newBase: what the file now holds from the template's side; unset keeps the base on record.
@@ -110,7 +133,16 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
   });
   if (file.kind === "seed") {
     if (current === null && !recorded) return result("created", file.content);
-    return result("unchanged");
+    const old = before?.get(file.path);
+    // Not an answer change, or one this file does not depend on: the seed is the user's.
+    if (old === undefined || current === null || old === file.content || current === file.content) return result("unchanged");
+    if (current === old) return result("updated", file.content);
+    if (hasConflictMarkers(current)) return result("unresolved");
+    const merged = mergeFile(file.path, old, current, file.content, conflictLabels(file.path, options.version));
+    if (merged.conflicts === 0) return result("merged", merged.content);
+    // A seed the user rewrote (their own README) is theirs: markers in it would only be noise. One still mostly the
+    // template's (an app.ts with a route changed) gets them, so what the answer needs there is not silently lost.
+    return rewritten(old, current) ? result("customized") : result("conflict", merged.content, undefined, merged.conflicts);
   }
   if (current === null) {
     if (!recorded) return result("created", file.content, file.content);
@@ -132,6 +164,25 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
   if (file.content === base) return result("customized");
   const merged = mergeFile(file.path, base, current, file.content, conflictLabels(file.path, options.version));
   return result(merged.conflicts > 0 ? "conflict" : "merged", merged.content, file.content, merged.conflicts);
+}
+
+/** Fewer than half of the old render's non-blank lines are still in the file: the user rewrote it. */
+function rewritten(old: string, current: string): boolean {
+  const left = new Map<string, number>();
+  for (const line of current.split("\n")) left.set(line.trim(), (left.get(line.trim()) ?? 0) + 1);
+  let total = 0;
+  let kept = 0;
+  for (const line of old.split("\n")) {
+    const key = line.trim();
+    if (key === "") continue;
+    total++;
+    const count = left.get(key) ?? 0;
+    if (count > 0) {
+      kept++;
+      left.set(key, count - 1);
+    }
+  }
+  return kept * 2 < total;
 }
 
 function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, context: RenderContext) {
@@ -165,10 +216,19 @@ export function planUpdate(input: PlanInput): UpdatePlan {
   for (const unit of units) {
     // 2. render
     const { answers, rendered } = renderUnit(templates, templatesDir, unit, context);
+    const previous = input.previous?.get(unit.id);
+    // The seeds as the old answers render them: the base of an answer change (see above).
+    const before = previous
+      ? new Map(
+          renderUnit(templates, templatesDir, { ...unit, answers: previous }, context)
+            .rendered.filter((file) => file.kind === "seed")
+            .map((file) => [file.path, file.content]),
+        )
+      : undefined;
     const keptPaths = new Set<string>();
     for (const file of rendered) {
       // 3. reconcile
-      const step = reconcile(tree, unit.id, file, file.path in unit.files, input);
+      const step = reconcile(tree, unit.id, file, file.path in unit.files, input, before);
       files.push(step.outcome);
       keptPaths.add(file.path);
       // 4. collect (a base is written only when it changes)
@@ -176,7 +236,16 @@ export function planUpdate(input: PlanInput): UpdatePlan {
       if (file.kind !== "seed" && step.newBase !== step.oldBase) writes.push({ path: basePath(file.path), content: step.newBase });
     }
     for (const [path, kind] of Object.entries(unit.files)) {
-      if (keptPaths.has(path) || kind === "seed") continue;
+      if (keptPaths.has(path)) continue;
+      if (kind === "seed") {
+        // A seed the answer change drops: deleted if it is still what the old answers rendered, else the user's.
+        const old = before?.get(path);
+        const current = old === undefined ? null : tree.read(path);
+        if (current === null) continue;
+        files.push({ unit: unit.id, path, kind, outcome: current === old ? "removed" : "customized" });
+        if (current === old) writes.push({ path, content: null });
+        continue;
+      }
       const current = tree.read(path);
       const base = tree.read(basePath(path));
       const removable = current !== null && current === base;
