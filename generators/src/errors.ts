@@ -10,6 +10,7 @@ export type ErrorCode =
   | "NAME_CLASH"
   | "NOT_A_SHIPYARD_REPO"
   | "UNKNOWN_PACKAGE"
+  | "UNKNOWN_PACKAGE_MANAGER"
   | "DIRTY_FILES"
   | "TARGET_NOT_EMPTY"
   | "TARGET_NOT_WRITABLE"
@@ -42,7 +43,7 @@ export class ShipyardError extends Error {
  * Bad input exits 2, as a usage error does: a flag, a path leading out of the repository, broken state under
  * .shipyard/, a broken template manifest. A failed operation (a clash, dirty files, a failed install) exits 1.
  */
-const BAD_INPUT = new Set<ErrorCode>(["USAGE", "OUTSIDE_REPO", "BROKEN_STATE", "TEMPLATE_ERROR"]);
+const BAD_INPUT = new Set<ErrorCode>(["USAGE", "UNKNOWN_PACKAGE_MANAGER", "OUTSIDE_REPO", "BROKEN_STATE", "TEMPLATE_ERROR"]);
 
 export function exitCodeOf(code: ErrorCode): 1 | 2 {
   return BAD_INPUT.has(code) ? 2 : 1;

@@ -1,11 +1,6 @@
 import { spawn } from "node:child_process";
 import { ShipyardError } from "./errors.js";
-
-/** Package managers people start `create` from; a Shipyard repository is installed with npm whatever started it. */
-export function startedFrom(userAgent: string | undefined): "npm" | "pnpm" | "yarn" | "bun" | undefined {
-  const name = userAgent?.split("/")[0];
-  return name === "npm" || name === "pnpm" || name === "yarn" || name === "bun" ? name : undefined;
-}
+import { type ManagerCommands, startedFrom } from "./package-managers.js";
 
 /**
  * The npm to run: the one that started us when it did (`npm create`, `npx`: same version, no PATH lookup),
@@ -17,6 +12,25 @@ function npmCommand(args: string[]): { command: string; args: string[]; shell: b
     return { command: process.execPath, args: [execPath, ...args], shell: false };
   }
   return { command: "npm", args, shell: process.platform === "win32" };
+}
+
+/**
+ * The command line of `commands.install`: npm as before (the npm that started us, no audit or fund noise); another
+ * manager by its name on the PATH (`pnpm create` puts its own first).
+ */
+function installCommand(commands: ManagerCommands): { command: string; args: string[]; shell: boolean } {
+  if (commands.name === "npm") return npmCommand(["install", "--no-audit", "--no-fund"]);
+  const [command, ...args] = commands.install.split(" ");
+  return { command: command as string, args, shell: process.platform === "win32" };
+}
+
+/** Why another manager failed: its last line that says error (pnpm's ERR_PNPM_…, yarn's YN0…, bun's error:), else its last line. */
+function managerErrorSummary(output: string): string {
+  const lines = output
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return (lines.filter((line) => /err|error/i.test(line)).slice(-1)[0] ?? lines.slice(-1)[0] ?? "no output").slice(0, 300);
 }
 
 /** Why npm failed, in one line: its error code and first message ("E404: 404 Not Found - GET …"). */
@@ -42,10 +56,11 @@ export interface InstallResult {
   summary: string | undefined;
 }
 
-/** `npm install` in `cwd`, output captured (shown only when it fails). Aborting the signal stops npm. */
-export function npmInstall(cwd: string, signal: AbortSignal): Promise<InstallResult> {
+/** The repository's install (`npm install`, `pnpm install`, …) in `cwd`, output captured (shown only when it fails). Aborting the signal stops it. */
+export function installDependencies(cwd: string, commands: ManagerCommands, signal: AbortSignal): Promise<InstallResult> {
   const started = performance.now();
-  const npm = npmCommand(["install", "--no-audit", "--no-fund"]);
+  const npm = installCommand(commands);
+  const what = commands.install;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(npm.command, npm.args, { cwd, env: process.env, stdio: ["ignore", "pipe", "pipe"], shell: npm.shell, signal });
     let stdout = "";
@@ -58,28 +73,30 @@ export function npmInstall(cwd: string, signal: AbortSignal): Promise<InstallRes
     });
     child.once("error", (error) => {
       if ((error as { name?: string }).name === "AbortError") {
-        reject(new ShipyardError("INTERRUPTED", "Interrupted during npm install."));
+        reject(new ShipyardError("INTERRUPTED", `Interrupted during ${what}.`));
       } else {
-        reject(new ShipyardError("INSTALL_FAILED", `Could not run npm install: ${error.message}.`, "Is npm on the PATH?"));
+        reject(new ShipyardError("INSTALL_FAILED", `Could not run ${what}: ${error.message}.`, `Is ${commands.name} on the PATH?`));
       }
     });
     child.once("close", (code, signalName) => {
       if (signal.aborted) return; // reported by the "error" event
       if (signalName === "SIGINT" || signalName === "SIGTERM" || signalName === "SIGHUP") {
         // Ctrl-C on a terminal signals npm too, and it may be gone before our own handler runs: an interruption.
-        reject(new ShipyardError("INTERRUPTED", `Interrupted (${signalName}) during npm install.`));
+        reject(new ShipyardError("INTERRUPTED", `Interrupted (${signalName}) during ${what}.`));
         return;
       }
       if (code === 0) {
-        const summary = stdout.match(/(added|changed|up to date)[^\n]*/)?.[0]?.trim();
+        const summary = stdout.match(/(added|changed|up to date|\d+ packages installed)[^\n]*/)?.[0]?.trim();
         resolvePromise({ ms: performance.now() - started, summary });
         return;
       }
       reject(
         new ShipyardError(
           "INSTALL_FAILED",
-          `npm install failed (${code === null ? `killed by ${signalName}` : `exit code ${code}`}): ${npmErrorSummary(stderr)}`,
-          "Fix the cause and run create again, or pass --no-install and run npm install yourself.",
+          `${what} failed (${code === null ? `killed by ${signalName}` : `exit code ${code}`}): ${
+            commands.name === "npm" ? npmErrorSummary(stderr) : managerErrorSummary(`${stdout}\n${stderr}`)
+          }`,
+          `Fix the cause and run create again, or pass --no-install and run ${what} yourself.`,
         ),
       );
     });

@@ -51,13 +51,14 @@ async function progressFor(tty: boolean, willInstall: boolean): Promise<Progress
 
 await runCli("create-shipyard", async () => {
   const program = new Command("create-shipyard")
-    .description("Create a Shipyard monorepo: npm workspaces, turbo, a first TypeScript service, CI and Clever Cloud deploys.")
+    .description("Create a Shipyard monorepo: workspaces (npm, pnpm, yarn or bun), turbo, a first TypeScript service, CI and Clever Cloud deploys.")
     .argument("[dir]", "where to create it: . for the current directory; created if missing")
     .option("-y, --yes", "take the default for everything not given (no questions)")
     .option("--service <name>", "the first service's name (default: api)")
     .option("--no-service", "create no service")
     .option("--scope <scope>", "npm scope of the packages, @scope/name (default: from the directory name)")
-    .option("--no-install", "do not run npm install")
+    .option("--package-manager <name>", "npm, pnpm, yarn (Berry) or bun (default: the one running create, else npm)")
+    .option("--no-install", "do not install the dependencies")
     .option("--no-git", "do not make a git repository and its first commit")
     .option("--force", "allow a non-empty directory (no existing file is ever overwritten)")
     .option("--dry-run", "print what would be written, write nothing (no install, no git)")
@@ -65,7 +66,7 @@ await runCli("create-shipyard", async () => {
     .version(generatorVersion(), "-v, --version")
     .addHelpText(
       "after",
-      "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n",
+      "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n  pnpm create shipyard my-platform   # a pnpm repository\n",
     )
     .showHelpAfterError()
     .exitOverride();
@@ -81,6 +82,7 @@ await runCli("create-shipyard", async () => {
     yes?: boolean;
     service?: string | false;
     scope?: string;
+    packageManager?: string;
     install: boolean;
     git: boolean;
     force?: boolean;
@@ -101,6 +103,7 @@ await runCli("create-shipyard", async () => {
         git: flags.git,
         force: Boolean(flags.force),
         userAgent: process.env.npm_config_user_agent,
+        packageManager: flags.packageManager,
         dryRun: Boolean(flags.dryRun),
       },
       await progressFor(tty && !flags.json, flags.install),

@@ -8,6 +8,7 @@ import type { SetResult } from "../commands/set.js";
 import type { UpdateResult } from "../commands/update.js";
 import type { UpgradeResult } from "../commands/upgrade.js";
 import type { UseResult } from "../commands/use.js";
+import { runInPackage } from "../package-managers.js";
 import type { ChangeEntry, ChangeSet } from "../state/apply.js";
 import type { FileDiff } from "../state/diffs.js";
 import type { FileOutcome } from "../state/update-plan.js";
@@ -284,10 +285,12 @@ function printCreated(result: CreateResult): void {
 
   const steps: Array<[string, string]> = [];
   if (result.shown !== ".") steps.push([`cd ${shellWord(result.shown)}`, ""]);
-  if (!result.install) steps.push(["npm install", "install and link every workspace package"]);
-  steps.push(["npm test", "build and test every package (turbo)"]);
-  if (service) steps.push([`npm run dev -w @${result.scope}/${service.name}`, `run ${service.name} on http://localhost:${service.answers.port}`]);
-  steps.push(["npm run shipyard -- add service <name>", service ? "add another service" : "add a service"]);
+  const pm = result.packageManager;
+  if (!result.install) steps.push([pm.install, "install and link every workspace package"]);
+  steps.push([pm.test, "build and test every package (turbo)"]);
+  if (service)
+    steps.push([runInPackage(pm, "dev", `@${result.scope}/${service.name}`), `run ${service.name} on http://localhost:${service.answers.port}`]);
+  steps.push([`${pm.shipyard} add service <name>`, service ? "add another service" : "add a service"]);
   const width = Math.max(...steps.map(([command]) => command.length)) + 2;
   out.push("\nNext steps:");
   for (const [command, why] of steps) out.push(`  ${why ? `${command.padEnd(width)}# ${why}` : command}`);
@@ -304,7 +307,7 @@ function printCreated(result: CreateResult): void {
 export function printCreate(result: CreateResult, json: boolean): void {
   if (json) {
     const { root, name, scope, service, install, git } = result;
-    printJson(result, { root, name, scope, service, install, git });
+    printJson(result, { root, name, scope, service, install, git, packageManager: result.packageManager.name });
     return;
   }
   if (result.dryRun) {

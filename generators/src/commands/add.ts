@@ -4,6 +4,7 @@ import { type PlannedFile, renderString, renderTemplate } from "../engine/render
 import { loadTemplate } from "../engine/template.js";
 import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
+import { recordedPackageManager } from "../package-managers.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
@@ -65,7 +66,8 @@ export async function planAdd(tree: Tree, templatesDir: string, options: Omit<Ad
   }
   checkNewPackageName(tree, name);
   checkReferences(template, name, answers, readUnits(tree), templateLoader(templatesDir));
-  const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion() });
+  const packageManager = recordedPackageManager(readUnits(tree));
+  const files = renderTemplate(template, answers, { scope: config.scope, shipyardVersion: generatorVersion(), packageManager });
   const origin = `templates/${options.template}/template.json`;
   const taken = files.filter((file) => tree.exists(file.path, origin));
   if (taken.length > 0) {

@@ -4,12 +4,13 @@ import { distributionFiles, type Part } from "../distribution.js";
 import { type Answers, type RawAnswers, resolveAnswers, validatePackageNameAnswer, validateScope } from "../engine/answers.js";
 import { acquireLock } from "../engine/lock.js";
 import { renderString, renderTemplate } from "../engine/render.js";
-import { loadTemplate, readManifest, type Template } from "../engine/template.js";
+import { loadTemplate, readManifest, readPackageManagerTable, type Template } from "../engine/template.js";
 import { Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
 import { type GitOutcome, initialCommit } from "../git.js";
-import { type InstallResult, npmInstall, startedFrom } from "../install.js";
+import { type InstallResult, installDependencies } from "../install.js";
 import { shippedMigrationIds } from "../migrations/index.js";
+import { chooseManager, type ManagerCommands, managerCommands, PACKAGE_MANAGER_ANSWER, startedFrom } from "../package-managers.js";
 import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/apply.js";
 import { configWrite, ROOT_UNIT, unitWrites } from "../state/store.js";
 import { bundledTemplatesDir, generatorDir, generatorVersion } from "../workspace.js";
@@ -45,8 +46,10 @@ export interface CreateOptions {
   install: boolean;
   git: boolean;
   force: boolean;
-  /** npm_config_user_agent: which package manager started us. */
+  /** npm_config_user_agent: which package manager started us (the default manager of the new repository). */
   userAgent: string | undefined;
+  /** --package-manager: npm, pnpm, yarn or bun (templates/package-managers.json); undefined when not given. */
+  packageManager?: string | undefined;
   /** Plan and report, write nothing (no install, no git). */
   dryRun?: boolean;
 }
@@ -68,8 +71,10 @@ export interface CreateResult extends ChangeSet {
   files: number;
   install: InstallResult | undefined;
   git: GitOutcome | undefined;
-  /** Set when a package manager other than npm started us. */
+  /** Set when a package manager other than the repository's started us. */
   startedFrom: string | undefined;
+  /** The repository's package manager and the commands the next steps print. */
+  packageManager: ManagerCommands;
 }
 
 /** The id of the root files' unit in .shipyard/units: npm names cannot start with `_`, so no package can take it. */
@@ -99,6 +104,7 @@ export function nameFromDirectory(path: string): string {
 interface Resolved {
   target: Target;
   scope: string;
+  packageManager: string;
   service: { template: Template; answers: Answers } | undefined;
 }
 
@@ -111,20 +117,37 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   let service = first ? options.service : false;
   const defaultService = first?.name ?? "";
   const ask = options.interactive && !options.yes;
+  const managers = readPackageManagerTable(templatesDir);
   // What was given is checked before any question, so nobody answers questions only to hear a flag was wrong.
+  let packageManager = managers ? chooseManager(managers, options.packageManager, options.userAgent) : "npm";
+  if (!managers && options.packageManager !== undefined && options.packageManager !== "npm") {
+    throw new ShipyardError(
+      "UNKNOWN_PACKAGE_MANAGER",
+      `Unknown package manager "${options.packageManager}" (--package-manager).`,
+      "Choose one of: npm.",
+    );
+  }
   if (dir !== undefined) {
     if (!options.dryRun) recoverInterruptedCreate(options.cwd, dir);
     checkTarget(options.cwd, dir, options.force);
   }
   if (scope !== undefined) validateScope(scope);
   if (typeof service === "string") validatePackageNameAnswer(service.trim(), scope === undefined ? "scope" : validateScope(scope), "--service");
-  if (ask && (dir === undefined || scope === undefined || service === undefined)) {
+  const askManager = managers !== undefined && options.packageManager === undefined;
+  if (ask && (dir === undefined || scope === undefined || service === undefined || askManager)) {
     const { askCreate } = await import("./create/questions.js");
-    ({ dir, scope, service } = await askCreate(
-      { ...(dir === undefined ? {} : { dir }), ...(scope === undefined ? {} : { scope }), ...(service === undefined ? {} : { service }) },
+    ({ dir, scope, service, packageManager } = await askCreate(
+      {
+        ...(dir === undefined ? {} : { dir }),
+        ...(scope === undefined ? {} : { scope }),
+        ...(service === undefined ? {} : { service }),
+        ...(askManager ? {} : { packageManager }),
+      },
       {
         dir: DEFAULT_DIR,
         service: defaultService,
+        packageManager,
+        packageManagers: managers ? Object.keys(managers.managers) : ["npm"],
         scopeFor: (typed) => nameFromDirectory(join(options.cwd, typed)),
         checkDir: (typed) => void checkTarget(options.cwd, typed, options.force),
       },
@@ -148,7 +171,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
   const target = checkTarget(options.cwd, dir, options.force);
   const validScope = validateScope(scope ?? nameFromDirectory(target.root));
   service ??= defaultService;
-  if (service === false) return { target, scope: validScope, service: undefined };
+  if (service === false) return { target, scope: validScope, packageManager, service: undefined };
   const name = validatePackageNameAnswer(service.trim(), validScope, "--service");
   const template = loadTemplate(templatesDir, (first as NonNullable<typeof first>).template);
   // The manifest's answers for it (a new repository has no libraries for the service to use yet).
@@ -157,7 +180,7 @@ async function resolveInput(options: CreateOptions, templatesDir: string): Promi
     const { askMissing } = await import("../prompts.js");
     given = await askMissing(template.answers, given, validScope);
   }
-  return { target, scope: validScope, service: { template, answers: resolveAnswers(template, given, validScope, true) } };
+  return { target, scope: validScope, packageManager, service: { template, answers: resolveAnswers(template, given, validScope, true) } };
 }
 
 /** A copy of the running package's files into the tree, byte for byte: generators/ and templates/. */
@@ -174,8 +197,10 @@ function planRoot(tree: Tree, resolved: Resolved, templatesDir: string, version:
   const name = nameFromDirectory(resolved.target.root);
   // The root's Node.js (.nvmrc, root CI) follows the first service's, so both start on the same major.
   const given: RawAnswers = { name, ...(resolved.service ? { node: resolved.service.answers.node } : {}) };
+  // A root template from before package managers has no such answer: it is npm, and records none.
+  if (template.answers.some((spec) => spec.name === PACKAGE_MANAGER_ANSWER)) given[PACKAGE_MANAGER_ANSWER] = resolved.packageManager;
   const answers = resolveAnswers(template, given, resolved.scope, true);
-  const files = renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version });
+  const files = renderTemplate(template, answers, { scope: resolved.scope, shipyardVersion: version, packageManager: resolved.packageManager });
   const record = { template: MONOREPO_TEMPLATE, answers, files: Object.fromEntries(files.map((file) => [file.path, file.kind])) };
   applyToTree(tree, [
     ...files.map(({ path, content }) => ({ path, content })),
@@ -238,15 +263,24 @@ export async function create(options: CreateOptions, progress: Progress): Promis
   }
   if (!target.creates) refuseOverwrites(tree, options.cwd);
   const written = tree.listChanges().length;
-  const summary = { root: target.root, shown: displayPath(options.cwd, target.root), name, scope: resolved.scope, service, files: written };
+  const manager = managerCommands(templatesDir, resolved.packageManager);
+  const summary = {
+    root: target.root,
+    shown: displayPath(options.cwd, target.root),
+    name,
+    scope: resolved.scope,
+    service,
+    files: written,
+    packageManager: manager,
+  };
   if (options.dryRun) {
     return { ...commit(tree, { command: "create", dryRun: true, changes }), ...summary, install: undefined, git: undefined, startedFrom: undefined };
   }
 
-  const manager = startedFrom(options.userAgent);
-  const foreign = manager && manager !== "npm" ? manager : undefined;
+  const launcher = startedFrom(options.userAgent);
+  const foreign = launcher && launcher !== manager.name ? launcher : undefined;
   if (foreign) {
-    progress.note(`Started from ${foreign}, but a Shipyard repository is a set of npm workspaces: it uses npm and package-lock.json.`);
+    progress.note(`Started from ${foreign}, but this repository uses ${manager.name} (--package-manager): its lockfile is ${manager.lockfile}.`);
   }
 
   // 3. write: one transaction. The lock folder marks the target as being created until the commit is done.
@@ -287,12 +321,14 @@ export async function create(options: CreateOptions, progress: Progress): Promis
 
     let install: InstallResult | undefined;
     if (options.install) {
-      step = "npm install";
+      step = manager.install;
       footprint.claim("node_modules");
-      footprint.claim("package-lock.json");
-      const task = progress.task("Installing dependencies (npm install)");
+      footprint.claim(manager.lockfile);
+      // What else the install writes (Yarn: its install state in .yarn/), so a failed create takes it back too.
+      if (manager.installWrites) footprint.claim(manager.installWrites);
+      const task = progress.task(`Installing dependencies (${manager.install})`);
       try {
-        const installing = npmInstall(target.root, controller.signal);
+        const installing = installDependencies(target.root, manager, controller.signal);
         installing.catch(() => {}); // awaited below; a failure during the test hold is not unhandled
         await holdForTests("install", controller.signal);
         install = await installing;

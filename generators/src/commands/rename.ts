@@ -3,6 +3,7 @@ import { renderString, renderTemplate } from "../engine/render.js";
 import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { ShipyardError } from "../errors.js";
+import { recordedPackageManager } from "../package-managers.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { dependentsOf, deployVariables, findPackage, folderFiles, templateLoader } from "../state/packages.js";
@@ -65,7 +66,7 @@ export function rename(options: RenameOptions): RenameResult {
   // 1. move: every file of the folder, and the files the package manages elsewhere (its workflow) to the path
   //    the template gives them under the new name.
   const disk = tree;
-  const context = { scope, shipyardVersion: generatorVersion() };
+  const context = { scope, shipyardVersion: generatorVersion(), packageManager: recordedPackageManager(units) };
   const oldPaths = renderTemplate(template, unit.answers, context).map((file) => file.path);
   const newPaths = renderTemplate(template, answers, context).map((file) => file.path);
   const target = new Map(oldPaths.map((path, index) => [path, newPaths[index] as string]));

@@ -18,6 +18,8 @@ export interface PlannedFile {
 export interface RenderContext {
   scope: string;
   shipyardVersion: string;
+  /** The repository's package manager (the root unit's answer); unset: the table's default. */
+  packageManager?: string | undefined;
 }
 
 /*
@@ -79,9 +81,49 @@ function matchesWhen(when: Record<string, string | number> | undefined, answers:
   return !when || Object.entries(when).every(([key, value]) => String(answers[key]) === String(value));
 }
 
+/** Rendered package-manager entries per loaded template: each string may name {{versions.<name>}}. */
+const managersByTemplate = new WeakMap<Template, Map<string, Record<string, string>>>();
+
+/**
+ * The chosen manager's fields as templates see them ({{pm.lockfile}}, {{pm.frozenInstall}}, …). A repository whose
+ * templates have no table (made before it) gets none, and its templates name npm themselves.
+ */
+export function packageManagerFields(template: Template, name: string | undefined): Record<string, string> | undefined {
+  const table = template.packageManagers;
+  if (!table) return undefined;
+  const chosen = name ?? table.default;
+  let rendered = managersByTemplate.get(template);
+  if (!rendered) {
+    rendered = new Map();
+    managersByTemplate.set(template, rendered);
+  }
+  const cached = rendered.get(chosen);
+  if (cached) return cached;
+  const entry = table.managers[chosen];
+  if (!entry) {
+    throw new ShipyardError(
+      "UNKNOWN_PACKAGE_MANAGER",
+      `Unknown package manager "${chosen}".`,
+      `templates/package-managers.json has: ${Object.keys(table.managers).join(", ")}.`,
+    );
+  }
+  const fields: Record<string, string> = {};
+  for (const [field, text] of Object.entries(entry)) {
+    try {
+      fields[field] = text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true })({ versions: template.versions }) : text;
+    } catch (error) {
+      throw new ShipyardError("TEMPLATE_ERROR", `templates/package-managers.json, ${chosen}.${field}: ${(error as Error).message}`);
+    }
+  }
+  rendered.set(chosen, fields);
+  return fields;
+}
+
 /** Renders every file of a template for one set of answers. Pure apart from reading the template files. */
 export function renderTemplate(template: Template, answers: Answers, context: RenderContext): PlannedFile[] {
-  const data = { ...context, versions: template.versions, ...answers };
+  const { packageManager, ...shared } = context;
+  const pm = packageManagerFields(template, packageManager);
+  const data = { ...shared, versions: template.versions, ...(pm ? { pm } : {}), ...answers };
   const files: PlannedFile[] = [];
   for (const { source, spec } of template.files) {
     if (!matchesWhen(spec.when, answers)) continue;

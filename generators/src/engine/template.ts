@@ -133,12 +133,28 @@ const versionsFileSchema = v.pipe(
   ),
 );
 
+/**
+ * templates/package-managers.json: one entry per package manager a repository can use (lockfile, commands, CI and
+ * Docker lines), which templates see as {{pm.<field>}}. Strings only, so templates paste values and decide nothing.
+ */
+const packageManagersFileSchema = v.strictObject({
+  $comment: v.optional(v.string()),
+  default: v.pipe(v.string(), v.nonEmpty("is empty")),
+  managers: jsonObject(
+    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "must be a lowercase name")),
+    jsonObject(v.pipe(v.string(), v.regex(/^[a-zA-Z][a-zA-Z0-9]*$/, "must be letters and digits")), v.string()),
+  ),
+});
+export type PackageManagers = v.InferOutput<typeof packageManagersFileSchema>;
+
 export interface Template {
   /** Its folder's name under templates/ (service, library, …), which records name as their `template`. */
   name: string;
   dir: string;
   /** templates/versions.json: tool versions shared by every template, seen as {{versions.<name>}}. */
   versions: Record<string, string>;
+  /** templates/package-managers.json (none: a repository from before it, npm only). */
+  packageManagers: PackageManagers | undefined;
   description: string;
   /** Where a generated unit lives, e.g. `packages/{{name}}`: the unit must not exist before `add`. */
   directory: string;
@@ -211,6 +227,22 @@ function readVersions(tree: Tree): Record<string, string> {
   return versions as Record<string, string>;
 }
 
+function readPackageManagers(tree: Tree): PackageManagers | undefined {
+  const name = "templates/package-managers.json";
+  const text = tree.read("package-managers.json", name);
+  if (text === null) return undefined;
+  const table = parseWith(packageManagersFileSchema, parseJson(text, name, "TEMPLATE_ERROR", TEMPLATE_HINT), name, "TEMPLATE_ERROR", TEMPLATE_HINT);
+  if (!(table.default in table.managers)) {
+    throw new ShipyardError("TEMPLATE_ERROR", `${name} is broken: its default "${table.default}" is not one of its managers.`, TEMPLATE_HINT);
+  }
+  return table;
+}
+
+/** The package-manager table of a templates folder, for the commands that need a lockfile's name or an install. */
+export function readPackageManagerTable(templatesDir: string): PackageManagers | undefined {
+  return readPackageManagers(templatesTree(templatesDir));
+}
+
 /** Reads only the manifest: enough to build the CLI's flags without walking the files. */
 export function readManifest(templatesDir: string, name: string): TemplateManifest {
   return readManifestFrom(templatesTree(templatesDir), templatesDir, name);
@@ -268,6 +300,7 @@ export function loadTemplate(templatesDir: string, name: string): Template {
     name,
     dir: join(templatesDir, name),
     versions: readVersions(tree),
+    packageManagers: readPackageManagers(tree),
     description: manifest.description,
     directory: manifest.directory,
     answers: manifest.answers,

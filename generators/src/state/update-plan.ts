@@ -1,10 +1,11 @@
 import { resolveRecordedAnswers } from "../engine/answers.js";
-import { type PlannedFile, renderTemplate } from "../engine/render.js";
+import { type PlannedFile, type RenderContext, renderTemplate } from "../engine/render.js";
 import type { FileKind, Template } from "../engine/template.js";
 import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import type { Tree as RepositoryTree, ReadableTree as Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
+import { recordedPackageManager } from "../package-managers.js";
 import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
@@ -60,6 +61,8 @@ export interface PlanInput {
   /** Paths of user-deleted files to bring back. */
   restore: string[];
   version: string;
+  /** The repository's package manager, which every unit renders for; unset: the root unit's answer in `units`. */
+  packageManager?: string | undefined;
 }
 
 /** Outcomes that need the user or a write: what `--check` fails on (with drift in owned files and state writes). */
@@ -70,14 +73,18 @@ export function needsAction(file: FileOutcome): boolean {
 
 /** The plan's input for the repository as it is on disk, with its own templates (update, use, doctor). */
 export function diskPlanInput(tree: RepositoryTree, options: { restore?: string[]; units?: Unit[] } = {}): PlanInput {
+  const units = options.units ?? readUnits(tree);
+  // A plan of some units only (use, set, rename) renders them for the manager the root records on disk.
+  const packageManager = recordedPackageManager(units) ?? (options.units ? recordedPackageManager(readUnits(tree)) : undefined);
   return {
     root: tree.root,
     tree,
     config: readConfig(tree),
-    units: options.units ?? readUnits(tree),
+    units,
     templatesDir: repoTemplatesDir(tree.root),
     restore: options.restore ?? [],
     version: generatorVersion(),
+    packageManager,
   };
 }
 
@@ -127,15 +134,15 @@ function reconcile(tree: Tree, unit: string, file: PlannedFile, recorded: boolea
   return result(merged.conflicts > 0 ? "conflict" : "merged", merged.content, file.content, merged.conflicts);
 }
 
-function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, scope: string, version: string) {
+function renderUnit(templates: Map<string, Template>, templatesDir: string, unit: Unit, context: RenderContext) {
   let template = templates.get(unit.template);
   if (!template) {
     template = templateOfUnit(unit, loadTemplate, templatesDir);
     templates.set(unit.template, template);
   }
   try {
-    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, scope);
-    return { answers, rendered: renderTemplate(template, answers, { scope, shipyardVersion: version }) };
+    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, context.scope);
+    return { answers, rendered: renderTemplate(template, answers, context) };
   } catch (error) {
     // A broken record names its file already; anything else from the template is told which unit it was rendering.
     if (error instanceof ShipyardError && error.code !== "BROKEN_STATE")
@@ -150,9 +157,14 @@ export function planUpdate(input: PlanInput): UpdatePlan {
   const templates = new Map<string, Template>();
   const files: FileOutcome[] = [];
   const writes: FileWrite[] = [];
+  const context: RenderContext = {
+    scope: config.scope,
+    shipyardVersion: input.version,
+    packageManager: input.packageManager ?? recordedPackageManager(units),
+  };
   for (const unit of units) {
     // 2. render
-    const { answers, rendered } = renderUnit(templates, templatesDir, unit, config.scope, input.version);
+    const { answers, rendered } = renderUnit(templates, templatesDir, unit, context);
     const keptPaths = new Set<string>();
     for (const file of rendered) {
       // 3. reconcile

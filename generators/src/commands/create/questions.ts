@@ -6,12 +6,17 @@ export interface CreateAnswers {
   scope: string;
   /** The first service's name, or false for none. */
   service: string | false;
+  /** npm, pnpm, yarn or bun. */
+  packageManager: string;
 }
 
 export interface CreateDefaults {
   dir: string;
   scopeFor(dir: string): string;
   service: string;
+  /** The manager offered first: the one that launched create, else npm. */
+  packageManager: string;
+  packageManagers: string[];
   /** Throws (a ShipyardError with the reason) when `dir` cannot take the new repository. */
   checkDir(dir: string): void;
 }
@@ -22,7 +27,7 @@ export interface CreateDefaults {
  * loads inquirer, and only when a question is shown).
  */
 export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateDefaults): Promise<CreateAnswers> {
-  type Raw = { dir?: string; scope?: string; withService?: boolean; service?: string };
+  type Raw = { dir?: string; scope?: string; withService?: boolean; service?: string; packageManager?: string };
   const dirOf = (answers: Raw) => (given.dir ?? answers.dir ?? defaults.dir).trim();
   const scopeOf = (answers: Raw) => given.scope ?? answers.scope ?? defaults.scopeFor(dirOf(answers));
   const questions = [
@@ -43,6 +48,14 @@ export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateD
       validate: (value: string) => messageOf(() => validateScope(value)),
     },
     {
+      type: "select" as const,
+      name: "packageManager",
+      message: "Package manager",
+      choices: defaults.packageManagers.map((name) => ({ name, value: name })),
+      default: defaults.packageManager,
+      when: () => given.packageManager === undefined,
+    },
+    {
       type: "confirm" as const,
       name: "withService",
       message: "Create a first service?",
@@ -61,5 +74,6 @@ export async function askCreate(given: Partial<CreateAnswers>, defaults: CreateD
   ];
   const answers = await prompt<Raw>(questions);
   const service = given.service !== undefined ? given.service : answers.withService ? (answers.service ?? defaults.service).trim() : false;
-  return { dir: dirOf(answers), scope: validateScope(scopeOf(answers)), service };
+  const packageManager = given.packageManager ?? answers.packageManager ?? defaults.packageManager;
+  return { dir: dirOf(answers), scope: validateScope(scopeOf(answers)), service, packageManager };
 }
