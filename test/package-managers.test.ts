@@ -113,6 +113,7 @@ describe.each(PACKAGE_MANAGERS)("%s, end to end", (name: PackageManagerName) => 
     dir = join(parent, `platform-${name}`);
     const r = await runCommand(process.execPath, [createBin, dir, "--yes", "--package-manager", name, "--no-install"], parent, { timeoutMs: 120_000 });
     expect(r.code, shown(r)).toBe(0);
+    done.add("create"); // the repository exists: the later steps can run, whatever this one still finds
     const root = readJson<{ packageManager?: string; workspaces?: string[] }>(dir, "package.json");
     expect(root.packageManager).toBe(pm.packageManagerField);
     const config = readJson<{ scope: string; packageManager?: string }>(dir, ".shipyard/config.json");
@@ -126,7 +127,6 @@ describe.each(PACKAGE_MANAGERS)("%s, end to end", (name: PackageManagerName) => 
     const out = stripVTControlCharacters(r.stdout);
     expect(out, "the next steps install with the chosen manager").toContain(pm.install.slice(0, 2).join(" "));
     for (const other of PACKAGE_MANAGERS.filter((o) => o !== name && o !== "npm")) expect(out).not.toMatch(new RegExp(`^\\s*${other} `, "m"));
-    done.add("create");
   });
 
   it(`installs with ${name}: its lockfile only`, async () => {
