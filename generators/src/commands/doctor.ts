@@ -13,10 +13,13 @@ import {
   checkTemplatesInSync,
 } from "../doctor/checks.js";
 import { checkInterruptedRun } from "../doctor/interrupted.js";
+import { checkPackageManager } from "../doctor/package-manager.js";
 import { checkDeployTargets } from "../doctor/targets.js";
+import { packageManagerFields } from "../engine/render.js";
 import { loadTemplate, type Template } from "../engine/template.js";
 import { Tree } from "../engine/tree.js";
-import { readUnits, templateOfUnit, type Unit } from "../state/store.js";
+import { recordedPackageManager } from "../package-managers.js";
+import { isRootUnit, readUnits, templateOfUnit, type Unit } from "../state/store.js";
 import { findRepoRoot, repoTemplatesDir } from "../workspace.js";
 
 export interface DoctorResult {
@@ -41,7 +44,14 @@ export function doctor(cwd: string, options: { nodeVersion?: string } = {}): Doc
   const units = readUnits(tree);
   // A broken manifest is one line naming it, before any check runs (as for a broken record).
   for (const unit of units) templateOf(unit);
-  const context = { root, tree, units, env: process.env, templateOf };
+  // The root's template renders the table's entries (their versions filled in), as it does for its files.
+  const rootUnit = units.find((unit) => isRootUnit(unit.id));
+  const rootTemplate = rootUnit ? templateOf(rootUnit) : undefined;
+  const table = rootTemplate?.packageManagers;
+  const managerName = table ? (recordedPackageManager(units) ?? table.default) : undefined;
+  const fields = (name: string) => (rootTemplate && table?.managers[name] ? packageManagerFields(rootTemplate, name) : undefined);
+  const packageManager = managerName ? fields(managerName) : undefined;
+  const context = { root, tree, units, env: process.env, templateOf, packageManager };
   const checks = [
     ...checkNode(context),
     checkServiceScripts(context, options.nodeVersion),
@@ -51,6 +61,7 @@ export function doctor(cwd: string, options: { nodeVersion?: string } = {}): Doc
     ...[checkContainerEngine(context)].filter((check): check is CheckResult => check !== undefined),
     checkCleverTools(context),
     checkLockfile(context),
+    ...(table && managerName ? checkPackageManager(tree, { names: Object.keys(table.managers), fields, name: managerName }, process.env) : []),
     ...checkDeployConfigs(context),
     checkAppVariables(context),
     ...checkDeployTargets(context),

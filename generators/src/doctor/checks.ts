@@ -32,6 +32,8 @@ export interface DoctorContext {
   env: NodeJS.ProcessEnv;
   /** The repository's template of a unit (its manifest says what the unit deploys with). */
   templateOf(unit: Unit): Template;
+  /** The recorded package manager's entry of templates/package-managers.json (none: an npm repository from before it). */
+  packageManager?: Record<string, string> | undefined;
 }
 
 /** A unit whose template has a `deploy` section, with that section rendered for the unit's answers. */
@@ -334,27 +336,35 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
 }
 
 /**
- * Every generated package is in package-lock.json. `npm ci`, which CI and Clever Cloud run, refuses a lockfile
- * that is out of sync with the workspaces: a package added without `npm install` makes the first push red.
+ * Every generated package is in the lockfile. The frozen installs CI and Clever Cloud run (`npm ci`,
+ * `pnpm install --frozen-lockfile`, …) refuse a lockfile out of sync with the workspaces: a package added without
+ * an install makes the first push red. The manager's entry says what its lockfile holds for a workspace folder.
  */
 export function checkLockfile(context: DoctorContext): CheckResult {
-  const lockfile = readJson(context.tree, "package-lock.json");
-  if (!lockfile)
+  const manager = context.packageManager;
+  const lockfile = manager?.lockfile ?? "package-lock.json";
+  const install = manager?.install ?? "npm install";
+  const frozen = manager?.frozenInstall ?? "npm ci";
+  const text = context.tree.read(lockfile);
+  if (text === null)
     return error(
       "lockfile",
-      "package-lock.json is missing: CI and Clever Cloud install with npm ci, which needs it.",
-      "npm install, then commit package-lock.json",
+      `${lockfile} is missing: CI and Clever Cloud install with ${frozen}, which needs it.`,
+      `${install}, then commit ${lockfile}`,
     );
   // Each package's folder as its template places it (the root unit is the repository itself, never a workspace).
   const folderOf = (unit: Unit) => renderString(context.templateOf(unit).directory, unit.answers);
-  const missing = context.units.filter((unit) => !isRootUnit(unit.id) && !lockfile.packages?.[folderOf(unit)]).map((unit) => unit.id);
+  const pattern = manager?.lockfileWorkspace;
+  let listed: (folder: string) => boolean;
+  if (pattern) listed = (folder) => text.includes(pattern.replaceAll("<folder>", folder));
+  else {
+    const packages = readJson(context.tree, lockfile)?.packages;
+    listed = (folder) => Boolean(packages?.[folder]);
+  }
+  const missing = context.units.filter((unit) => !isRootUnit(unit.id) && !listed(folderOf(unit))).map((unit) => unit.id);
   if (missing.length > 0)
-    return error(
-      "lockfile",
-      `package-lock.json does not know ${missing.join(", ")}: npm ci in CI will fail.`,
-      "npm install, then commit package-lock.json",
-    );
-  return ok("lockfile", "package-lock.json lists every generated package");
+    return error("lockfile", `${lockfile} does not know ${missing.join(", ")}: ${frozen} in CI will fail.`, `${install}, then commit ${lockfile}`);
+  return ok("lockfile", `${lockfile} lists every generated package`);
 }
 
 /**
