@@ -146,14 +146,20 @@ try {
       const tag = `localhost/shipyard-bench-pm-${pm}:${nonce}`;
       tags.push(tag);
       const build = (extra) => podmanBuild(dir, ["build", "--pull=never", "--format", "docker", ...extra, "-f", "packages/s01/Dockerfile", "-t", tag, "."]);
-      for (let i = 0; i < heavyRuns; i++) {
-        r.imageCold.push(await build(["--no-cache"]));
-        await build([]); // the first build after --no-cache ones still rebuilds some steps: warm-up, unmeasured
-        appendFileSync(join(dir, "packages/s01/src/app.ts"), `\n// bench change ${i} ${nonce}\n`);
-        r.imageChange.push(await build([]));
-        process.stderr.write(`  ${pm} image ${i + 1}/${heavyRuns}: cold ${fmtMs(r.imageCold.at(-1))}, after a change ${fmtMs(r.imageChange.at(-1))}\n`);
+      try {
+        for (let i = 0; i < heavyRuns; i++) {
+          r.imageCold.push(await build(["--no-cache"]));
+          await build([]); // the first build after --no-cache ones still rebuilds some steps: warm-up, unmeasured
+          appendFileSync(join(dir, "packages/s01/src/app.ts"), `\n// bench change ${i} ${nonce}\n`);
+          r.imageChange.push(await build([]));
+          process.stderr.write(`  ${pm} image ${i + 1}/${heavyRuns}: cold ${fmtMs(r.imageCold.at(-1))}, after a change ${fmtMs(r.imageChange.at(-1))}\n`);
+        }
+        r.size = Number(podman(["image", "inspect", "--format", "{{.Size}}", tag]).stdout.trim());
+      } catch (error) {
+        // A failing image build is reported in the table (the other figures stand), not a crash of the whole run.
+        r.imageError = String(error.message).split("\n")[0];
+        process.stderr.write(`  ${pm} image build FAILED: ${String(error.message).slice(-1500)}\n`);
       }
-      r.size = Number(podman(["image", "inspect", "--format", "{{.Size}}", tag]).stdout.trim());
     }
   }
 } finally {
@@ -180,7 +186,7 @@ console.log(
       cell(pm, "installWarm"),
       cell(pm, "turboCold"),
       cell(pm, "turboCached"),
-      cell(pm, "imageCold"),
+      results[pm].imageError ? "build failed" : cell(pm, "imageCold"),
       cell(pm, "imageChange"),
       npm?.size && results[pm].size ? `${mb(results[pm].size)} (${ratio(results[pm].size, npm.size)})` : mb(results[pm].size),
     ]),
