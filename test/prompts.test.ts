@@ -1,51 +1,16 @@
 // `shipyard add` at a terminal, as a person answers it: every answer is checked as it is given (a taken name is
 // refused at its own question, not after all the others), and `uses` is a checkbox of the repository's libraries.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureCliBuilt, git, makeTempRepo, runShipyard, shipyardBin, type TempRepo, userEnv } from "./support/repo.js";
+import { ensureCliBuilt, git, makeTempRepo, runShipyard, shipyardBin, type TempRepo } from "./support/repo.js";
+import { onTerminal as runOnTerminal } from "./support/terminal.js";
 
 let repo: TempRepo;
 
-/** The CLI on a pseudo-terminal (util-linux `script`), each key sequence sent once the text before it appears. */
-function onTerminal(cwd: string, args: string[], dialogue: Array<[text: string, keys: string]>): Promise<{ code: number | null; output: string }> {
-  const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
-  const command = `stty cols 120 rows 40 && exec ${[process.execPath, shipyardBin, ...args].map(quote).join(" ")}`;
-  const child = spawn("script", ["--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
-    cwd,
-    env: userEnv({ TERM: "dumb", CI: undefined }),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  let step = 0;
-  let seenUpTo = 0;
-  const plain = () => stripVTControlCharacters(output).replace(/\r/g, "");
-  const advance = () => {
-    const next = dialogue[step];
-    if (!next) return;
-    const at = plain().indexOf(next[0], seenUpTo);
-    if (at < 0) return;
-    seenUpTo = at + next[0].length;
-    step++;
-    child.stdin.write(next[1]);
-    advance();
-  };
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString("utf8");
-    advance();
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  return new Promise((resolveRun) =>
-    child.on("close", (code) => {
-      clearTimeout(killer);
-      resolveRun({ code, output: plain() });
-    }),
-  );
-}
+/** The CLI on a 120-column pseudo-terminal (support/terminal.ts), each key sequence sent once the text before it appears. */
+const onTerminal = (cwd: string, args: string[], dialogue: Array<[text: string, keys: string]>) =>
+  runOnTerminal(cwd, [process.execPath, shipyardBin, ...args], dialogue, { cols: 120, rows: 40 });
 
 beforeAll(async () => {
   ensureCliBuilt();

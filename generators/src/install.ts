@@ -79,7 +79,13 @@ export function installDependencies(cwd: string, commands: ManagerCommands, sign
       }
     });
     child.once("close", (code, signalName) => {
-      if (signal.aborted) return; // reported by the "error" event
+      if (signal.aborted) {
+        // Usually reported by the "error" event already (a second reject is a no-op). But Ctrl-C on a terminal
+        // signals npm too: when npm is gone before our handler aborts, there is nothing to kill, no "error" event,
+        // and without this the install would never settle (create hung with its spinner running).
+        reject(new ShipyardError("INTERRUPTED", `Interrupted${signalName ? ` (${signalName})` : ""} during ${what}.`));
+        return;
+      }
       if (signalName === "SIGINT" || signalName === "SIGTERM" || signalName === "SIGHUP") {
         // Ctrl-C on a terminal signals npm too, and it may be gone before our own handler runs: an interruption.
         reject(new ShipyardError("INTERRUPTED", `Interrupted (${signalName}) during ${what}.`));

@@ -57,6 +57,8 @@ export interface ManagerCommands {
   shipyard: string;
   /** Another path the install writes besides node_modules and the lockfile ("" for none). */
   installWrites: string;
+  /** Runs an installed bin (`npx`, `pnpm exec`, `yarn`, `bun run`): `<exec> turbo run build`. */
+  exec: string;
 }
 
 /** npm as a repository from before the table knew it (no templates/package-managers.json). */
@@ -68,6 +70,7 @@ const NPM: ManagerCommands = {
   runIn: "npm run <script> -w <package>",
   shipyard: "npm run shipyard --",
   installWrites: "",
+  exec: "npx",
 };
 
 export function commandsOf(table: PackageManagers | undefined, name: string | undefined): ManagerCommands {
@@ -83,6 +86,7 @@ export function commandsOf(table: PackageManagers | undefined, name: string | un
     runIn: field("runIn"),
     shipyard: field("shipyard"),
     installWrites: field("installWrites"),
+    exec: field("exec"),
   };
 }
 
@@ -94,4 +98,9 @@ export function managerCommands(templatesDir: string, name: string | undefined):
 /** `npm run <script> -w <package>` filled in. */
 export function runInPackage(commands: ManagerCommands, script: string, pkg: string): string {
   return commands.runIn.replace("<script>", script).replace("<package>", pkg);
+}
+
+/** The commands of a repository's recorded manager (what `add`, `use` and `update` print next). */
+export function repositoryCommands(templatesDir: string, units: Array<Pick<Unit, "id" | "answers">>): ManagerCommands {
+  return managerCommands(templatesDir, recordedPackageManager(units));
 }

@@ -33,7 +33,8 @@ export function findRepoRoot(cwd: string): string {
       throw new ShipyardError(
         "NOT_A_SHIPYARD_REPO",
         `No Shipyard repository here (no .shipyard/config.json in ${resolve(cwd)} or above).`,
-        "Create one with: npm create shipyard@latest my-platform",
+        // create-shipyard is not on npm until a release tag publishes it: lead with what works today (as the README does).
+        `Create one from a clone of Shipyard, after npm install: npm pack -w create-shipyard && npm exec --package=./create-shipyard-${generatorVersion()}.tgz -- create-shipyard ../my-platform (or "Use this template" on GitHub). Once create-shipyard is released on npm: npm create shipyard@latest my-platform.`,
       );
     }
     current = parent;

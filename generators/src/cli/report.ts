@@ -156,8 +156,8 @@ export function printAdd(result: AddResult, json: boolean): void {
   }
   process.stdout.write(
     `\nAdded ${result.template} ${result.name} in ${result.directory}. Next:\n` +
-      `  npm install                      # link the new workspace package\n` +
-      `  npx turbo run build test --filter=./${result.directory}\n`,
+      `  ${result.manager.install.padEnd(32)} # link the new workspace package\n` +
+      `  ${result.manager.exec} turbo run build test --filter=./${result.directory}\n`,
   );
 }
 
@@ -189,14 +189,14 @@ export function printUpdate(result: UpdateResult, options: { json: boolean; chec
   else if (result.upToDate) process.stdout.write(`Up to date with templates/ (${summary}).\n`);
   else if (options.check || options.dryRun)
     process.stdout.write(
-      `${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? " Run `npm run shipyard -- update`." : ""}\n`,
+      `${options.check ? "Not up to date" : "Dry run, nothing written"} (${summary}).${toWrite || result.stateWrites.length ? ` Run \`${result.shipyard} update\`.` : ""}\n`,
     );
   if (result.stateWrites.length > 0 && !result.written)
     process.stdout.write(`${result.stateWrites.length} state files to refresh: ${result.stateWrites.join(", ")}.\n`);
   if (drift.length > 0) {
     process.stdout.write(
       `${drift.length} owned files were edited by hand: ${drift.map((file) => file.path).join(", ")}.\n` +
-        "  Move the change into templates/ (then `npm run shipyard -- update`), or drop it: delete the file and run `npm run shipyard -- update --restore <file>`.\n",
+        `  Move the change into templates/ (then \`${result.shipyard} update\`), or drop it: delete the file and run \`${result.shipyard} update --restore <file>\`.\n`,
     );
   }
 }
@@ -250,7 +250,9 @@ export function printUse(result: UseResult, json: boolean): void {
     return;
   }
   printOutcomes(result.changes.filter((file) => file.outcome !== "unchanged"));
-  process.stdout.write(result.written ? `${into} now uses ${library}. Run \`npm install\` to link it.\n` : "Dry run, nothing written.\n");
+  process.stdout.write(
+    result.written ? `${into} now uses ${library}. Run \`${result.manager.install}\` to link it.\n` : "Dry run, nothing written.\n",
+  );
 }
 
 const MARK = { ok: "ok     ", warning: "warning", error: "ERROR  " } as const;
@@ -334,8 +336,19 @@ export function printSet(result: SetResult, json: boolean): void {
     process.stdout.write(`  ${change.unit}: ${change.answer} ${JSON.stringify(change.from)} -> ${JSON.stringify(change.to)}\n`);
   printOutcomes(result.files.filter((file) => file.outcome !== "unchanged"));
   const conflicts = result.conflicts.length ? ` ${count(result.conflicts.length, "conflict")}: resolve the <<<<<<< markers, then commit.` : "";
+  const manager = result.packageManager;
+  for (const path of manager?.removed ?? [])
+    process.stdout.write(`  ${path}  ${result.written ? "deleted" : "would be deleted"} (the old lockfile)\n`);
+  if (manager) {
+    process.stdout.write(
+      `${result.written ? "Now" : "After it"}, ${manager.to} writes its lockfile and node_modules: rm -rf node_modules && ${manager.install}` +
+        `\n(then commit the new lockfile with the rest${manager.removed.length ? `; ${manager.removed.join(", ")} ${result.written ? "was" : "would be"} deleted` : ""}).\n`,
+    );
+  }
   process.stdout.write(
-    result.written ? `Set.${conflicts} Run \`npm install\` if dependencies or engines changed.\n` : `Dry run, nothing written.${conflicts}\n`,
+    result.written
+      ? `Set.${conflicts}${manager ? "" : " Run `npm install` if dependencies or engines changed."}\n`
+      : `Dry run, nothing written.${conflicts}\n`,
   );
 }
 

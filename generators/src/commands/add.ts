@@ -4,7 +4,7 @@ import { type PlannedFile, renderString, renderTemplate } from "../engine/render
 import { loadTemplate } from "../engine/template.js";
 import { checkRelativePath, type Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
-import { recordedPackageManager } from "../package-managers.js";
+import { type ManagerCommands, recordedPackageManager, repositoryCommands } from "../package-managers.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
@@ -33,6 +33,8 @@ export interface AddPlan {
 
 export interface AddResult extends AddPlan, ChangeSet {
   root: string;
+  /** The repository's package manager: what to run next. */
+  manager: ManagerCommands;
 }
 
 /**
@@ -83,5 +85,5 @@ export async function add(options: AddOptions): Promise<AddResult> {
   const plan = await planAdd(tree, repoTemplatesDir(root), options);
   const changes = plan.files.map((file) => ({ path: file.path, unit: plan.name, kind: file.kind, outcome: "created" }));
   const result = commit(tree, { command: "add", dryRun: options.dryRun, allowDirty: true, changes });
-  return { ...plan, ...result, root };
+  return { ...plan, ...result, root, manager: repositoryCommands(repoTemplatesDir(root), readUnits(tree)) };
 }

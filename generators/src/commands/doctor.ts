@@ -61,7 +61,7 @@ export function doctor(cwd: string, options: { nodeVersion?: string } = {}): Doc
     ...[checkContainerEngine(context)].filter((check): check is CheckResult => check !== undefined),
     checkCleverTools(context),
     checkLockfile(context),
-    ...(table && managerName ? checkPackageManager(tree, { names: Object.keys(table.managers), fields, name: managerName }, process.env) : []),
+    ...(table && managerName ? checkPackageManager(tree, { names: Object.keys(table.managers), fields, name: managerName }, context.env) : []),
     ...checkDeployConfigs(context),
     checkAppVariables(context),
     ...checkDeployTargets(context),

@@ -1,6 +1,8 @@
 import { type AnswerValue, coerceAnswer } from "../engine/answers.js";
-import { loadTemplate, type Template } from "../engine/template.js";
+import { loadTemplate, readPackageManagerTable, type Template } from "../engine/template.js";
+import type { Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
+import { commandsOf, PACKAGE_MANAGER_ANSWER } from "../package-managers.js";
 import { applyToTree, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { findPackage } from "../state/packages.js";
@@ -29,8 +31,19 @@ export interface AnswerChange {
   to: AnswerValue;
 }
 
+/** A change of the repository's package manager: the old lockfile goes, the next install writes the new one. */
+export interface ManagerSwitch {
+  from: string;
+  to: string;
+  /** The old manager's lockfiles deleted (through the tree, with the rest of the change). */
+  removed: string[];
+  /** What to run next: the new manager's install, which writes its lockfile. */
+  install: string;
+}
+
 export interface SetResult {
   changes: AnswerChange[];
+  packageManager?: ManagerSwitch;
   files: FileOutcome[];
   conflicts: FileOutcome[];
   written: boolean;
@@ -51,7 +64,7 @@ function parseAssignment(text: string): { name: string; value: string } {
  */
 export function set(options: SetOptions): SetResult {
   const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun });
-  if (options.all === options.in.length > 0) throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
+  if (options.all && options.in.length > 0) throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all, not both.");
   if (options.assignments.length === 0) throw new ShipyardError("USAGE", "Nothing to set: give <answer>=<value>, e.g. node=26.");
   const { scope } = readConfig(tree);
   const units = readUnits(tree);
@@ -61,8 +74,20 @@ export function set(options: SetOptions): SetResult {
     if (!templates.has(unit.template)) templates.set(unit.template, templateOfUnit(unit, loadTemplate, templatesDir));
     return templates.get(unit.template) as Template;
   };
-  const targets = options.all ? units.filter((unit) => !isRootUnit(unit.id)) : [...new Set(options.in)].map((id) => findPackage(units, id));
   const assignments = options.assignments.map(parseAssignment);
+  const rootUnit = units.find((unit) => isRootUnit(unit.id));
+  // Without --in or --all, the answers are the repository's own (packageManager): only the root unit's template has them.
+  const rootOnly =
+    rootUnit !== undefined && assignments.every(({ name }) => templateOf(rootUnit).answers.some((spec) => spec.name === name && !spec.positional));
+  if (!options.all && options.in.length === 0 && !rootOnly) {
+    throw new ShipyardError("USAGE", "Say which packages to change: --in <package>… or --all.");
+  }
+  const targets =
+    !options.all && options.in.length === 0
+      ? [rootUnit as Unit]
+      : options.all
+        ? units.filter((unit) => !isRootUnit(unit.id))
+        : [...new Set(options.in)].map((id) => findPackage(units, id));
 
   const next = new Map(units.map((unit) => [unit.id, { ...unit, answers: { ...unit.answers } }]));
   const changes: AnswerChange[] = [];
@@ -95,13 +120,43 @@ export function set(options: SetOptions): SetResult {
     checkReferences(templateOf(unit), id, unit.answers, [...next.values()], templateOf);
   }
   followRootNode(next, changes, templateOf);
-  const changed = [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
-  if (changed.length === 0) return { changes, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
+  const switched = changes.find((change) => isRootUnit(change.unit) && change.answer === PACKAGE_MANAGER_ANSWER);
+  // A new package manager changes files of every unit (workflows, Dockerfiles, workspace ranges): all re-render.
+  const changed = switched ? [...next.values()] : [...new Set(changes.map((change) => change.unit))].map((id) => next.get(id) as Unit);
+  if (changes.length === 0) return { changes, files: [], conflicts: [], written: false, ...(options.diff ? { diffs: [] } : {}) };
   const plan = planUpdate(diskPlanInput(tree, { units: changed }));
   applyToTree(tree, plan.writes);
+  const manager = switched ? switchLockfile(tree, templatesDir, String(switched.from ?? ""), String(switched.to)) : undefined;
   const diffs = options.diff ? pendingDiffs(tree) : undefined;
-  const { written } = commit(tree, { command: "set", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
-  return { changes, files: plan.files, conflicts: plan.files.filter((file) => file.outcome === "conflict"), written, ...(diffs ? { diffs } : {}) };
+  // The old lockfile belongs to no unit: it is reported as a removal, not as a managed file.
+  const removals = (manager?.removed ?? []).map((path) => ({ path, outcome: "removed" }));
+  const files = plan.files;
+  const { written } = commit(tree, { command: "set", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: [...files, ...removals] });
+  return {
+    changes,
+    ...(manager ? { packageManager: manager } : {}),
+    files,
+    conflicts: plan.files.filter((file) => file.outcome === "conflict"),
+    written,
+    ...(diffs ? { diffs } : {}),
+  };
+}
+
+/**
+ * The old manager's lockfile is deleted with the change (through the tree, so a dry run only reports it and an
+ * uncommitted edit to it stops the command): a stale lockfile beside the new one is what doctor reports. The new
+ * lockfile is not invented here: the new manager's install resolves it.
+ */
+function switchLockfile(tree: Tree, templatesDir: string, from: string, to: string): ManagerSwitch {
+  const table = readPackageManagerTable(templatesDir);
+  const newer = commandsOf(table, to);
+  const older = from ? commandsOf(table, from) : commandsOf(table, undefined);
+  const oldFiles = [older.lockfile, ...(table?.managers[older.name]?.oldLockfiles ?? "").split(/\s+/)].filter(
+    (file) => file && file !== newer.lockfile,
+  );
+  const removed = oldFiles.filter((file) => tree.exists(file));
+  for (const file of removed) tree.delete(file);
+  return { from: older.name, to: newer.name, removed, install: newer.install };
 }
 
 /** When every package with a `node` answer now agrees on one major, the root's `node` answer (.nvmrc, the root CI) takes it too. */

@@ -1,4 +1,5 @@
 import { ShipyardError } from "../errors.js";
+import { managerCommands } from "../package-managers.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { type FileDiff, pendingDiffs } from "../state/diffs.js";
 import { basePath } from "../state/store.js";
@@ -30,11 +31,14 @@ export interface UpdateResult extends ChangeSet {
   upToDate: boolean;
   /** With `diff`: each file changed, before and after (state files left out). */
   diffs?: FileDiff[];
+  /** How the repository runs its generator (`npm run shipyard --`, `pnpm run shipyard`, …), for the hints. */
+  shipyard: string;
 }
 
 export function update(options: UpdateOptions): UpdateResult {
   const { root, tree } = openRepository(options.cwd, { readOnly: options.dryRun || options.check });
-  const plan = planUpdate(diskPlanInput(tree, { restore: options.restore }));
+  const input = diskPlanInput(tree, { restore: options.restore });
+  const plan = planUpdate(input);
   const deleted = new Set(plan.files.filter((file) => file.outcome === "deleted" || file.outcome === "restored").map((file) => file.path));
   const unknown = options.restore.filter((path) => !deleted.has(path));
   if (unknown.length > 0) {
@@ -64,6 +68,7 @@ export function update(options: UpdateOptions): UpdateResult {
     conflicts: plan.files.filter((file) => file.outcome === "conflict" || file.outcome === "unresolved"),
     stateWrites,
     upToDate: pending.length === 0 && plan.writes.length === 0,
+    shipyard: managerCommands(input.templatesDir, input.packageManager).shipyard,
     ...(diffs ? { diffs } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { loadTemplate } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
+import { type ManagerCommands, repositoryCommands } from "../package-managers.js";
 import { applyToTree, type ChangeSet, commit } from "../state/apply.js";
 import { templateLoader } from "../state/packages.js";
 import { checkReferences } from "../state/references.js";
@@ -20,6 +21,8 @@ export interface UseResult extends ChangeSet {
   library: string;
   into: string;
   alreadyUsed: boolean;
+  /** The repository's package manager: what to run next. */
+  manager: ManagerCommands;
 }
 
 /**
@@ -64,7 +67,7 @@ export function use(options: UseOptions): UseResult {
     );
   }
   const current = Array.isArray(target.answers[spec.name]) ? (target.answers[spec.name] as string[]) : [];
-  const about = { library: options.library, into: options.into };
+  const about = { library: options.library, into: options.into, manager: repositoryCommands(templatesDir, units) };
   if (current.includes(options.library))
     return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
   const answers = { ...target.answers, [spec.name]: [...current, options.library] };

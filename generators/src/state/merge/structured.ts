@@ -1,7 +1,7 @@
 import { conflictBlock, type MergeLabels } from "./markers.js";
-import { type Edit, jsonSyntax, type Syntax, yamlSyntax } from "./syntax.js";
+import { type Edit, insertionIndex, jsonSyntax, type Syntax, yamlSyntax } from "./syntax.js";
 import { type MergeResult, mergeText } from "./text.js";
-import { deepEqual, type Json, mergeValues } from "./values.js";
+import { deepEqual, isObject, type Json, mergeValues } from "./values.js";
 
 /**
  * The merge of a file Shipyard manages, in order of faithfulness to the user's file:
@@ -37,7 +37,6 @@ export function syntaxOf(path: string, base: string): Syntax | null {
 /** Key edits that turn one value into another: deletions, then changes and additions in the target's order. */
 export function valueEdits(from: Json | undefined, to: Json | undefined, path: Array<string | number> = []): Edit[] {
   if (deepEqual(from, to)) return [];
-  const isObject = (value: unknown): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
   if (isObject(from) && isObject(to)) {
     const edits: Edit[] = [];
     for (const key of Object.keys(from)) if (!(key in to)) edits.push({ path: [...path, key], value: undefined });
@@ -78,6 +77,30 @@ function holdsEveryLineChange(base: string, current: string, next: string, resul
   return true;
 }
 
+function objectAt(value: Json | undefined, path: Array<string | number>): { [key: string]: Json } | undefined {
+  let node = value;
+  for (const key of path) node = isObject(node) ? node[key as string] : Array.isArray(node) ? node[key as number] : undefined;
+  return isObject(node) ? node : undefined;
+}
+
+/**
+ * The template's new keys, placed in the user's file after the keys the user added at the same place. Both sides
+ * adding a key after the same neighbour (a script each, at the end of "scripts") is then no conflict: replayed in
+ * either order the two changes give one text, the user's keys first, then the template's.
+ */
+function afterUserAdditions(edits: Edit[], base: Json, current: Json): Edit[] {
+  return edits.map((edit) => {
+    if (edit.after === undefined || edit.value === undefined) return edit;
+    const parent = edit.path.slice(0, -1);
+    const [inCurrent, inBase] = [objectAt(current, parent), objectAt(base, parent) ?? {}];
+    if (inCurrent === undefined) return edit;
+    const keys = Object.keys(inCurrent);
+    let index = insertionIndex(keys, edit.after);
+    while (index < keys.length && !((keys[index] as string) in inBase)) index += 1;
+    return index === insertionIndex(keys, edit.after) ? edit : { ...edit, after: [keys[index - 1] as string, ...edit.after] };
+  });
+}
+
 function mergeKeys(syntax: Syntax, base: string, current: string, next: string): string | null {
   const [b, c, n] = [syntax.parse(base), syntax.parse(current), syntax.parse(next)];
   if (!b.ok || !c.ok || !n.ok) return null;
@@ -86,7 +109,7 @@ function mergeKeys(syntax: Syntax, base: string, current: string, next: string):
   const fromTemplate = valueEdits(b.value, n.value);
   const fromUser = valueEdits(b.value, c.value);
   if (syntax.apply(base, fromTemplate) !== next || syntax.apply(base, fromUser) !== current) return null;
-  const result = syntax.apply(current, fromTemplate);
+  const result = syntax.apply(current, afterUserAdditions(fromTemplate, b.value, c.value));
   if (result === null || result !== syntax.apply(next, fromUser)) return null;
   const parsed = syntax.parse(result);
   return parsed.ok && deepEqual(parsed.value, merged.value) && holdsEveryLineChange(base, current, next, result) ? result : null;

@@ -26,7 +26,7 @@ export interface Syntax {
 }
 
 /** Where a new key goes among an object's keys: right after the nearest key that precedes it in the target. */
-function insertionIndex(keys: string[], after: string[] | undefined): number {
+export function insertionIndex(keys: string[], after: string[] | undefined): number {
   for (const key of after ?? []) {
     const index = keys.indexOf(key);
     if (index >= 0) return index + 1;

@@ -14,7 +14,7 @@ export interface ValueMerge {
   conflicts: Array<Array<string | number>>;
 }
 
-const isObject = (value: unknown): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is { [key: string]: Json } => typeof value === "object" && value !== null && !Array.isArray(value);
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
