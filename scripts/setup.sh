@@ -27,6 +27,9 @@ step "test tools (local npm registry, turbo cache server, clever-tools with Node
 bash scripts/setup/tools.sh
 bash scripts/setup/clever-tools.sh
 
+step "pnpm, Yarn Berry and bun (pinned, from the npm registry): repositories created with --package-manager"
+bash scripts/setup/package-managers.sh
+
 step "the services' Node.js (24), next to the machine's"
 bash scripts/setup/service-node.sh 24
 

@@ -5,7 +5,7 @@
 // run as a non-root user and hold only production dependencies and compiled JavaScript. A source change must
 // rebuild only the late layers, and an image whose final stage runs as root must be caught.
 import { spawnSync } from "node:child_process";
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,10 +14,12 @@ import {
   CONTAINERS_CONF,
   ensureBaseImage,
   imageSize,
-  imageUser,
+  imageTree,
+  installedPackages,
   layerCacheReport,
   podmanAvailable,
   removeImage,
+  rootProblem,
   runContainer,
   waitForHttp,
 } from "./support/podman.js";
@@ -45,47 +47,6 @@ function podman(args: string[]): string {
   const r = spawnSync("podman", args, { env: { ...process.env, CONTAINERS_CONF }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (r.status !== 0) throw new Error(`podman ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
-}
-
-
-/** Every path under `root` in the image (folders end in /), symlinks listed but not followed. Read from a mount. */
-function imageTree(image: string, root = "/app"): string[] {
-  const mountpoint = podman(["image", "mount", image]).trim();
-  try {
-    const paths: string[] = [];
-    const walk = (rel: string) => {
-      for (const entry of readdirSync(join(mountpoint, root, rel))) {
-        const path = rel ? `${rel}/${entry}` : entry;
-        const stat = lstatSync(join(mountpoint, root, path));
-        if (stat.isDirectory()) {
-          paths.push(`${path}/`);
-          walk(path);
-        } else paths.push(path);
-      }
-    };
-    walk("");
-    return paths;
-  } finally {
-    podman(["image", "unmount", image]);
-  }
-}
-
-/** Why the image would run as root, or undefined: its USER, and the uid a container of it really gets. */
-async function rootProblem(image: string): Promise<string | undefined> {
-  const user = await imageUser(image);
-  if (user === "" || /^(root|0)(:|$)/.test(user)) return `the final stage runs as root (USER ${user === "" ? "not set" : user})`;
-  const uid = podman(["run", "--rm", "--entrypoint", "id", image, "-u"]).trim();
-  return uid === "0" ? `containers run as uid 0 although USER is ${user}` : undefined;
-}
-
-/** Names of the npm packages installed anywhere in a tree listing (node_modules/<name>, node_modules/@scope/<name>). */
-function installedPackages(tree: string[]): Set<string> {
-  const names = new Set<string>();
-  for (const path of tree) {
-    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/@][^/]*)\/package\.json$/.exec(path);
-    if (m?.[1]) names.add(m[1]);
-  }
-  return names;
 }
 
 /** Every devDependency declared in the repository (root and workspace packages). */

@@ -8,49 +8,17 @@
 // summary (`--summarize`), never from the exit code.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stripVTControlCharacters } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureCliBuilt, git, makeTempRepo, runCommand, runShipyard, type TempRepo } from "./support/repo.js";
 import { startTurboCache, type TurboCache } from "./support/turbo-cache.js";
+import { turboEnv, turboRun as turboRunWithSummary } from "./support/turbo-run.js";
 
-const stripAnsi = (text: string) => stripVTControlCharacters(text);
-
-interface TaskSummary {
-  taskId: string;
-  cache: { status: "HIT" | "MISS"; source?: "LOCAL" | "REMOTE"; local: boolean; remote: boolean };
-  execution?: { startTime: number; endTime: number; exitCode: number };
-}
-
-/** Environment for turbo: inherited TURBO_* removed (cache dir, force, remote-only…), then `extra`. */
-function turboEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  return {
-    ...Object.fromEntries(Object.keys(process.env).filter((key) => key.startsWith("TURBO_")).map((key) => [key, undefined])),
-    TURBO_TELEMETRY_DISABLED: "1",
-    DO_NOT_TRACK: "1",
-    NO_COLOR: "1",
-    FORCE_COLOR: "0",
-    ...extra,
-  };
-}
-
-
-/** `turbo run <tasks>` with a run summary: the output, and every task's cache status by task id. */
+/** `turbo run <tasks>` with a run summary (test/support/turbo-run.ts), which must exit 0. */
 async function turboRun(dir: string, args: string[], env: Record<string, string> = {}) {
-  const runs = join(dir, ".turbo/runs");
-  rmSync(runs, { recursive: true, force: true });
-  const result = await runCommand(
-    join(dir, "node_modules/.bin/turbo"),
-    ["run", ...args, "--summarize", "--ui=stream", "--log-order=grouped", "--cache-dir=.turbo/cache"],
-    dir,
-    { env: turboEnv(env), timeoutMs: 600_000 },
-  );
-  const output = stripAnsi(result.stdout + result.stderr);
-  expect(result.code, output.slice(-8000)).toBe(0);
-  const [summaryFile] = existsSync(runs) ? readdirSync(runs) : [];
-  if (!summaryFile) throw new Error(`no run summary in ${runs}\n${output.slice(-4000)}`);
-  const summary = JSON.parse(readFileSync(join(runs, summaryFile), "utf8")) as { tasks: TaskSummary[] };
-  const tasks = Object.fromEntries(summary.tasks.map((task) => [task.taskId, task]));
-  return { output, tasks, ms: result.ms };
+  const run = await turboRunWithSummary(dir, args, { env });
+  expect(run.code, run.output.slice(-8000)).toBe(0);
+  if (!run.summarized) throw new Error(`no run summary in ${join(dir, ".turbo/runs")}\n${run.output.slice(-4000)}`);
+  return run;
 }
 
 /** When the last file under `dir` was written, in whole ms since the epoch (turbo's summary times are whole ms). */

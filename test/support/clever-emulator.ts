@@ -17,6 +17,7 @@
 //          -> `npm install`, npm-ci -> `npm ci`; CC_NODE_DEV_DEPENDENCIES=install -> `--include=dev` (needed: the
 //          config sets NODE_ENV=production, under which npm omits dev dependencies), otherwise `--omit=dev`;
 //          npm lifecycle scripts run (the build phase "only installs dependencies and runs npm lifecycle scripts")
+//          pnpm / yarn-berry / bun: see BUILD TOOLS OTHER THAN NPM below.
 //       -> CC_POST_BUILD_HOOK -> CC_PRE_RUN_HOOK -> CC_RUN_COMMAND (else `npm start` when scripts.start exists,
 //          else `node <main>`) with PORT=<free port> (Clever Cloud: always 8080)
 //       -> every CC_HEALTH_CHECK_PATH / CC_HEALTH_CHECK_PATH_<n> (default `/`) must answer 200, on 127.0.0.1 and on a
@@ -44,16 +45,35 @@
 // on the fetched Node), its build cache (a deploy restored from cache skips CC_POST_BUILD_HOOK: here it always runs),
 // instance memory limits and the automatic NODE_OPTIONS=--max-old-space-size, the reverse proxy / load balancer in
 // front of port 8080, Varnish, clevercloud/*.json processing, APP_FOLDER subtleties beyond "install there" (hooks and
-// the run command run from the repository root: inferred from the official guides, not documented), pnpm / yarn-berry
-// / bun / custom build tools (refused as not emulated), buildx (podman builds the Dockerfile; CC_DOCKER_BUILDX is
+// the run command run from the repository root: inferred from the official guides, not documented), the `custom`
+// build tool and the deprecated yarn 1.x / yarn2 (refused as not emulated), buildx (podman builds the Dockerfile; CC_DOCKER_BUILDX is
 // accepted and ignored), the environment the platform injects besides PORT (INSTANCE_ID, APP_HOME, …). The host's
 // PATH, HOME, TLS and proxy variables are kept so npm reaches the registry from this machine.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { managersBinDir, toolsDir } from "./package-managers.js";
 import { buildImage, type RunningContainer, removeImage, runContainer } from "./podman.js";
 import { freePort as freePortOn } from "./repo.js";
+
+// BUILD TOOLS OTHER THAN NPM: the documented contract (applications/nodejs.md of CleverCloud/documentation,
+// "Supported package managers", "Automatic detection", "pnpm and Yarn versions", "Development Dependencies", read at
+// its July 2026 head), emulated with the real managers:
+//   - CC_NODE_BUILD_TOOL = pnpm | yarn-berry | bun. Unset, a lockfile in the app folder sets it, in this priority:
+//     yarn.lock (yarn-berry when package.json's packageManager starts with yarn@3 or yarn@4, else the deprecated
+//     yarn 1.x: refused here), pnpm-lock.yaml (pnpm), bun.lock (bun); none: npm.
+//   - Version: pnpm and Yarn are the ones `packageManager` names (the pinned ones of scripts/tools/package-managers
+//     when they match, else that exact version installed from the npm registry into a cache); Bun is "the latest
+//     available on Clever Cloud": here the pinned bun.
+//   - Dev dependencies: CC_NODE_DEV_DEPENDENCIES=install adds pnpm `--prod false`, bun nothing; unset/ignore adds
+//     bun `--omit dev` and leaves pnpm to NODE_ENV (production: no dev dependencies). For yarn the document lists
+//     `--production=false`, a Yarn 1 flag that Yarn Berry rejects ("Unsupported option"), and Berry installs every
+//     dependency whatever NODE_ENV says: the emulation runs `yarn install` (*uncertain*: Clever Cloud's exact
+//     Berry command is not documented).
+//   - The exact install commands (frozen or not) are not documented: plain `pnpm install`, `yarn install`,
+//     `bun install`, without CI=true (which would make pnpm and Yarn frozen).
+//   - The default start (no CC_RUN_COMMAND): `<manager> start` ("the version … used … in run command"); bun: `bun run start`.
 
 /** The emulated platform is reached from outside loopback too (it checks 0.0.0.0 binding): any-address port. */
 const freePort = () => freePortOn("0.0.0.0");
@@ -120,15 +140,31 @@ export const DOCUMENTED_CLEVERCLOUD_FILES = [
   "varnish.vcl",
 ] as const;
 
-const BUILD_TOOLS: Record<string, "install" | "ci" | "not-emulated"> = {
+const BUILD_TOOLS: Record<string, "install" | "ci" | "pnpm" | "yarn-berry" | "bun" | "not-emulated"> = {
   npm: "install",
   "npm-install": "install",
   "npm-ci": "ci",
-  pnpm: "not-emulated",
-  "yarn-berry": "not-emulated",
-  bun: "not-emulated",
+  pnpm: "pnpm",
+  "yarn-berry": "yarn-berry",
+  bun: "bun",
   custom: "not-emulated",
+  yarn: "not-emulated",
+  yarn2: "not-emulated",
 };
+
+/**
+ * The build tool Clever Cloud uses for the app folder: CC_NODE_BUILD_TOOL, else the documented lockfile detection
+ * (yarn.lock -> yarn-berry with packageManager yarn@3/yarn@4, else yarn 1.x; pnpm-lock.yaml -> pnpm; bun.lock ->
+ * bun), else npm.
+ */
+export function cleverBuildTool(appDir: string, vars: Record<string, string>): string {
+  if (vars.CC_NODE_BUILD_TOOL) return vars.CC_NODE_BUILD_TOOL;
+  const packageManager = String(readJson(join(appDir, "package.json"))?.packageManager ?? "");
+  if (existsSync(join(appDir, "yarn.lock"))) return /^yarn@[34]\./.test(packageManager) ? "yarn-berry" : "yarn";
+  if (existsSync(join(appDir, "pnpm-lock.yaml"))) return "pnpm";
+  if (existsSync(join(appDir, "bun.lock"))) return "bun";
+  return "npm";
+}
 
 /** A config the contract refuses, with every reason. */
 export class CleverContractError extends Error {
@@ -320,9 +356,18 @@ function checkNode(repoDir: string, serviceDir: string, vars: Record<string, str
   const appPkg = readJson(appPkgPath);
   if (!appPkg) problems.push(`${join(appFolder, "package.json")} is missing or not JSON: Clever Cloud's Node.js runtime needs it in the app folder`);
 
-  const tool = vars.CC_NODE_BUILD_TOOL ?? "npm";
+  const tool = cleverBuildTool(join(repoDir, appFolder), vars);
+  const detected = vars.CC_NODE_BUILD_TOOL ? "" : " (detected from the lockfile)";
   if (!(tool in BUILD_TOOLS)) problems.push(`CC_NODE_BUILD_TOOL=${tool} is not a documented build tool (${Object.keys(BUILD_TOOLS).join(", ")})`);
+  else if (tool === "yarn" || tool === "yarn2") problems.push(`build tool ${tool}${detected}: Yarn 1.x/2.x is deprecated on Clever Cloud (set packageManager to yarn@4… and use yarn-berry)`);
   else if (BUILD_TOOLS[tool] === "not-emulated") problems.push(`CC_NODE_BUILD_TOOL=${tool} is documented but not emulated here`);
+  if (tool === "pnpm" || tool === "yarn-berry") {
+    const name = tool === "pnpm" ? "pnpm" : "yarn";
+    const field = String(appPkg?.packageManager ?? "");
+    if (!new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+`).test(field)) {
+      problems.push(`build tool ${tool}${detected}: ${join(appFolder, "package.json")} must pin packageManager to ${name}@<version> (Clever Cloud takes the version from it), found "${field}"`);
+    }
+  }
   if (tool === "npm-ci" && !existsSync(join(repoDir, appFolder, "package-lock.json"))) {
     problems.push(`CC_NODE_BUILD_TOOL=npm-ci needs ${join(appFolder, "package-lock.json")} (lockfile detection looks only in the app folder)`);
   }
@@ -586,16 +631,27 @@ async function deployNode(dir: string, checked: CheckedConfig, options: DeployOp
   };
 
   if (vars.CC_PRE_BUILD_HOOK) await step("CC_PRE_BUILD_HOOK", vars.CC_PRE_BUILD_HOOK, dir);
-  const tool = BUILD_TOOLS[vars.CC_NODE_BUILD_TOOL ?? "npm"];
-  if (tool !== "install" && tool !== "ci") throw new CleverDeployError("install", `CC_NODE_BUILD_TOOL=${vars.CC_NODE_BUILD_TOOL} is not emulated`);
-  const devFlag = vars.CC_NODE_DEV_DEPENDENCIES === "install" ? "--include=dev" : "--omit=dev";
-  await step("install", `npm ${tool} ${devFlag} --no-audit --no-fund`, appDir);
+  const toolName = cleverBuildTool(appDir, vars);
+  const tool = BUILD_TOOLS[toolName];
+  const devInstall = vars.CC_NODE_DEV_DEPENDENCIES === "install";
+  let startCommand = "npm start";
+  if (tool === "install" || tool === "ci") {
+    await step("install", `npm ${tool} ${devInstall ? "--include=dev" : "--omit=dev"} --no-audit --no-fund`, appDir);
+  } else if (tool === "pnpm" || tool === "yarn-berry" || tool === "bun") {
+    const bin = tool === "yarn-berry" ? "yarn" : tool;
+    const field = String(readJson(join(appDir, "package.json"))?.packageManager ?? "");
+    const version = bin === "bun" ? undefined : /^[a-z]+@(\d+\.\d+\.\d+)/.exec(field)?.[1];
+    env.PATH = `${managerBinDir(bin as "pnpm" | "yarn" | "bun", version)}:${env.PATH}`;
+    const flags = tool === "pnpm" ? (devInstall ? " --prod false" : "") : tool === "bun" ? (devInstall ? "" : " --omit dev") : "";
+    await step("install", `${bin} install${flags}`, appDir);
+    startCommand = bin === "bun" ? "bun run start" : `${bin} start`;
+  } else throw new CleverDeployError("install", `build tool ${toolName} is not emulated`);
   if (vars.CC_POST_BUILD_HOOK) await step("CC_POST_BUILD_HOOK", vars.CC_POST_BUILD_HOOK, dir);
   if (vars.CC_PRE_RUN_HOOK) await step("CC_PRE_RUN_HOOK", vars.CC_PRE_RUN_HOOK, dir);
 
   const pkg = readJson(join(appDir, "package.json"));
   const runCommand =
-    vars.CC_RUN_COMMAND ?? ((pkg?.scripts as Record<string, string> | undefined)?.start ? "npm start" : `node ${String(pkg?.main ?? "index.js")}`);
+    vars.CC_RUN_COMMAND ?? ((pkg?.scripts as Record<string, string> | undefined)?.start ? startCommand : `node ${String(pkg?.main ?? "index.js")}`);
   const port = await freePort();
   const started = performance.now();
   const child = spawn("sh", ["-c", `exec ${runCommand}`], {
@@ -643,6 +699,22 @@ async function deployNode(dir: string, checked: CheckedConfig, options: DeployOp
     if (error instanceof CleverDeployError) throw new CleverDeployError(error.step, error.message, output);
     throw error;
   }
+}
+
+/**
+ * The folder holding the manager's bin at `version`: the pinned install (scripts/tools/package-managers) when it is
+ * that version (or none is asked), else that exact version from the npm registry, installed once into a cache.
+ */
+function managerBinDir(bin: "pnpm" | "yarn" | "bun", version: string | undefined): string {
+  const pkgName = bin === "yarn" ? "@yarnpkg/cli-dist" : bin;
+  const pinned = (JSON.parse(readFileSync(join(toolsDir, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies[pkgName];
+  if (version === undefined || version === pinned) return managersBinDir;
+  const dir = join(tmpdir(), "shipyard-clever-managers", `${bin}-${version}`);
+  if (!existsSync(join(dir, "node_modules/.bin", bin))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync("npm", ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", `${pkgName}@${version}`], { stdio: "pipe", env: hostEnv() });
+  }
+  return join(dir, "node_modules/.bin");
 }
 
 let imageCounter = 0;

@@ -261,6 +261,56 @@ export async function existingPaths(tag: string, paths: readonly string[]): Prom
   }
 }
 
+/** podman, synchronously; throws with its stderr on a non-zero exit; returns stdout. */
+function podmanSync(args: string[]): string {
+  const r = spawnSync("podman", args, { env: podmanEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`podman ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Every path under `root` in the image (folders end in /), symlinks listed but not followed. Read from a mount. */
+export function imageTree(image: string, root = "/app"): string[] {
+  const mountpoint = podmanSync(["image", "mount", image]).trim();
+  try {
+    const paths: string[] = [];
+    const walk = (rel: string) => {
+      for (const entry of readdirSync(join(mountpoint, root, rel))) {
+        const path = rel ? `${rel}/${entry}` : entry;
+        const stat = lstatSync(join(mountpoint, root, path));
+        if (stat.isDirectory()) {
+          paths.push(`${path}/`);
+          walk(path);
+        } else paths.push(path);
+      }
+    };
+    walk("");
+    return paths;
+  } finally {
+    podmanSync(["image", "unmount", image]);
+  }
+}
+
+/** Why the image would run as root, or undefined: its USER, and the uid a container of it really gets. */
+export async function rootProblem(image: string): Promise<string | undefined> {
+  const user = await imageUser(image);
+  if (user === "" || /^(root|0)(:|$)/.test(user)) return `the final stage runs as root (USER ${user === "" ? "not set" : user})`;
+  const uid = podmanSync(["run", "--rm", "--entrypoint", "id", image, "-u"]).trim();
+  return uid === "0" ? `containers run as uid 0 although USER is ${user}` : undefined;
+}
+
+/**
+ * Names of the npm packages installed anywhere in a tree listing (node_modules/<name>, node_modules/@scope/<name>,
+ * at any depth: pnpm's node_modules/.pnpm/<name>@<v>/node_modules/<name> and bun's .bun/ store count too).
+ */
+export function installedPackages(tree: string[]): Set<string> {
+  const names = new Set<string>();
+  for (const path of tree) {
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/@][^/]*)\/package\.json$/.exec(path);
+    if (m?.[1]) names.add(m[1]);
+  }
+  return names;
+}
+
 /** Removes the image (and its containers); no error if it does not exist. */
 export async function removeImage(tag: string): Promise<void> {
   await podman(["rmi", "-f", "--ignore", tag]);

@@ -1,6 +1,10 @@
 // Runs GitHub Actions workflow jobs locally, the way a GitHub-hosted ubuntu runner would, for testing the workflows
 // Shipyard generates. Only `run:` steps execute; `uses:` steps of actions/checkout, actions/setup-node and
-// actions/cache are taken as satisfied (their `with:` is recorded); any other action fails the job.
+// actions/cache are taken as satisfied (their `with:` is recorded); pnpm/action-setup and oven-sh/setup-bun are
+// emulated with the real managers (workflow-actions.ts); any other action fails the job.
+// - `npm install --global` in a step installs into the runner's tool cache (npm_config_prefix), whose bin is on
+//   PATH, as on a hosted runner where it lands in setup-node's Node: never into this machine's global prefix.
+// - actions/setup-node with `cache: pnpm|yarn` fails when that manager is not on PATH yet, as on GitHub.
 //
 // Fidelity notes (each one is GitHub's behaviour, reproduced on purpose):
 // - Shell: a step with NO `shell` (and no defaults.run.shell) runs `bash -e {0}`: no pipefail, so `false | cat`
@@ -40,6 +44,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { EMULATED_ACTIONS, runEmulatedAction, setupNodeCacheProblem } from "./workflow-actions.js";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Expression language
@@ -1773,6 +1778,9 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
       if (opts.inheritEnv === true ? !/^(GITHUB_|RUNNER_)/.test(k) : INHERITED.test(k)) baseProcessEnv[k] = v;
     }
     Object.assign(baseProcessEnv, opts.env ?? {});
+    // `npm install --global` goes into the runner's tool cache, whose bin is on PATH (see the top of this file).
+    const npmGlobalPrefix = path.join(runnerCtx.tool_cache, "npm-global");
+    const npmGlobalBin = path.join(npmGlobalPrefix, "bin");
 
     const steps = job.steps as Dict[];
     for (let index = 0; index < steps.length; index++) {
@@ -1855,14 +1863,25 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
             if (isDict(step.with)) for (const [k, v] of Object.entries(step.with)) withInputs[k] = templateToString(v, evalOpts(CTX.step, FN.step));
             sr.with = withInputs;
             const [actionRef, version = ""] = uses.split("@");
-            const satisfied = [...SATISFIED_ACTIONS, ...(opts.satisfiedActions ?? [])];
+            const satisfied = [...SATISFIED_ACTIONS, ...EMULATED_ACTIONS, ...(opts.satisfiedActions ?? [])];
+            const stepPath = [...pathAdds, npmGlobalBin, ...(opts.pathPrepend ?? []), stepEnv.PATH ?? baseProcessEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin"].join(":");
+            const emulated =
+              satisfied.includes(actionRef ?? "") && (EMULATED_ACTIONS as readonly string[]).includes(actionRef ?? "")
+                ? runEmulatedAction(actionRef ?? "", withInputs, { workspace: opts.cwd, toolCache: runnerCtx.tool_cache, path: stepPath, env: { ...baseProcessEnv, ...stepEnv, PATH: stepPath } })
+                : actionRef === "actions/setup-node"
+                  ? { error: setupNodeCacheProblem(withInputs, stepPath) }
+                  : {};
             if (!satisfied.includes(actionRef ?? "") || !/^(v\d+(\.\d+)*|[0-9a-f]{40})$/.test(version)) {
               fail(
                 `The local workflow runner does not run the action '${uses}' (supported: ${satisfied.map((a) => `${a}@vN`).join(", ")}). Replace the step with opts.replaceSteps['${sr.name}'] or add it to satisfiedActions.`,
               );
+            } else if (emulated.error) {
+              fail(emulated.error);
             } else {
               sr.outcome = "success";
               sr.status = "success";
+              for (const p of emulated.addPath ?? []) pathAdds.unshift(p);
+              Object.assign(outputs, emulated.outputs ?? {});
               if (actionRef === "actions/cache") outputs["cache-hit"] = "false";
               if (actionRef === "actions/setup-node") outputs["node-version"] = process.version;
               if (actionRef === "actions/checkout") {
@@ -1939,7 +1958,8 @@ async function runSingleJob(rc: RunContext, jobId: string, matrix: Dict, matrixI
             const procEnv: Record<string, string> = { ...baseProcessEnv, CI: "true", ...stepEnv };
             for (const [k, v] of Object.entries(runnerVars)) if (k !== "CI" || procEnv.CI === undefined) procEnv[k] = v;
             const basePath = stepEnv.PATH ?? baseProcessEnv.PATH ?? "/usr/local/bin:/usr/bin:/bin";
-            procEnv.PATH = [...pathAdds, ...(opts.pathPrepend ?? []), basePath].join(":");
+            procEnv.PATH = [...pathAdds, npmGlobalBin, ...(opts.pathPrepend ?? []), basePath].join(":");
+            if (procEnv.npm_config_prefix === undefined && procEnv.NPM_CONFIG_PREFIX === undefined) procEnv.npm_config_prefix = npmGlobalPrefix;
             if (!existsSync(wd) || !lstatSync(wd).isDirectory()) {
               fail(`An error occurred trying to start process '${sh.cmd}' with working directory '${wd}'. No such file or directory`);
             } else {
