@@ -7,7 +7,10 @@
 //   await runManager(pm, ["install"], repoDir);                // `pnpm install`, with the env below
 //   await runManager(pm, pm.exec("shipyard", ["add", "service", "orders", "--yes"]), repoDir);
 //
-// What the environment carries, and why (each found on this machine, see /work/wt notes and environment.md):
+// The commands below are written out here, not read from templates/package-managers.json: the tests check the
+// generated repositories against how each manager is really run, so a wrong entry in that table fails them.
+//
+// What the environment carries, and why (each found on this machine; see shared/reference/environment.md):
 // - PATH: the pinned bins first, so `pnpm`, `yarn`, `bun`, `bunx` are those (and a corepack shim or a global yarn 1
 //   never is).
 // - NODE_EXTRA_CA_CERTS (inherited): outbound TLS is re-signed by a proxy. pnpm and bun also trust the system

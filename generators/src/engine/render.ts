@@ -51,10 +51,15 @@ handlebars.registerHelper({
   eq: (a: unknown, b: unknown) => String(a) === String(b),
 });
 
-/** Compiled files per loaded template: an update renders the same template for every package. */
-const compiledByTemplate = new WeakMap<Template, Map<string, HandlebarsModule.TemplateDelegate>>();
+/** A text without a mustache renders as itself: no handlebars parse or code generation (half the template files). */
+function compileText(text: string): (data: object) => string {
+  return text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true }) : () => text;
+}
 
-function compile(template: Template, source: string): HandlebarsModule.TemplateDelegate {
+/** Compiled files per loaded template: an update renders the same template for every package. */
+const compiledByTemplate = new WeakMap<Template, Map<string, (data: object) => string>>();
+
+function compile(template: Template, source: string): (data: object) => string {
   let compiled = compiledByTemplate.get(template);
   if (!compiled) {
     compiled = new Map();
@@ -62,9 +67,7 @@ function compile(template: Template, source: string): HandlebarsModule.TemplateD
   }
   let delegate = compiled.get(source);
   if (!delegate) {
-    const text = template.readSource(source);
-    // A file without a mustache renders as itself: skip handlebars' parse and code generation (half of the files).
-    delegate = text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true }) : () => text;
+    delegate = compileText(template.readSource(source));
     compiled.set(source, delegate);
   }
   return delegate;
@@ -112,7 +115,7 @@ export function packageManagerFields(template: Template, name: string | undefine
   const fields: Record<string, string> = {};
   for (const [field, text] of Object.entries(entry)) {
     try {
-      fields[field] = text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true })({ versions: template.versions }) : text;
+      fields[field] = compileText(text)({ versions: template.versions });
     } catch (error) {
       throw new ShipyardError("TEMPLATE_ERROR", `templates/package-managers.json, ${chosen}.${field}: ${(error as Error).message}`);
     }
@@ -142,5 +145,5 @@ export function renderTemplate(template: Template, answers: Answers, context: Re
 
 /** Renders a manifest string such as `packages/{{name}}` (no files involved). */
 export function renderString(text: string, answers: Answers): string {
-  return handlebars.compile(text, { noEscape: true, strict: true })(answers);
+  return compileText(text)(answers);
 }
