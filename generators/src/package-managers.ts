@@ -1,3 +1,4 @@
+import { fillPlaceholders } from "./engine/render.js";
 import { type PackageManagers, readPackageManagerTable } from "./engine/template.js";
 import { ShipyardError } from "./errors.js";
 import { isRootUnit, type Unit } from "./state/store.js";
@@ -96,7 +97,7 @@ export function managerCommands(templatesDir: string, name: string | undefined):
 
 /** `npm run <script> -w <package>` filled in. */
 export function runInPackage(commands: ManagerCommands, script: string, pkg: string): string {
-  return commands.runIn.replace("<script>", script).replace("<package>", pkg);
+  return fillPlaceholders(commands.runIn, { script, package: pkg });
 }
 
 /** The commands of a repository's recorded manager (what `add`, `use` and `update` print next). */

@@ -47,6 +47,31 @@ describe("the package-manager table", () => {
     }
   });
 
+  it("the documents of every template give the chosen manager's commands, never npm's in another manager's repository", () => {
+    const answers = { name: "orders", description: "d", port: 8080, runtime: "node", node: 24, uses: [], database: "postgres" };
+    for (const name of names) {
+      const fields = table.managers[name] as Record<string, string>;
+      const docs = ["monorepo", "service", "library"].flatMap((template) =>
+        renderTemplate(
+          loadTemplate(templatesDir, template),
+          { ...answers, packageManager: name },
+          { scope: "acme", shipyardVersion: "0.1.0", packageManager: name },
+        ).filter((file) => /(README\.md|compose\.yaml)$/.test(file.path)),
+      );
+      expect(docs.map((file) => file.path).sort()).toEqual([
+        "README.md",
+        "packages/orders/README.md",
+        "packages/orders/README.md",
+        "packages/orders/compose.yaml",
+      ]);
+      const text = docs.map((file) => file.content).join("\n");
+      const dev = (fields.runIn as string).replace("<script>", "dev").replace("<package>", "@acme/orders");
+      expect(text, `${name}: how a service runs in dev`).toContain(dev);
+      expect(text, name).toContain(`${fields.exec} turbo run build test --filter=@acme/orders`);
+      if (name !== "npm") expect(text.match(/^.*\b(npm (install|run|test|ci)|npx)\b.*$/gm) ?? [], name).toEqual([]);
+    }
+  });
+
   it("an unknown manager recorded in a repository is one clear error, not an empty string in its files", () => {
     const service = loadTemplate(templatesDir, "service");
     const render = () =>

@@ -49,7 +49,19 @@ handlebars.registerHelper({
    * like a manifest's `when` (answers such as node are numbers, choices in the manifest may be either).
    */
   eq: (a: unknown, b: unknown) => String(a) === String(b),
+  /** `{{concat "@" scope "/" name}}`: one string from several (the last argument is handlebars' options). */
+  concat: (...parts: unknown[]) => parts.slice(0, -1).map(String).join(""),
+  /**
+   * `{{fill pm.runIn script="dev" package="@acme/orders"}}`: a command of the package-manager table with its `<name>`
+   * placeholders filled in, because the managers put the script and the package in different places.
+   */
+  fill: (text: unknown, options: { hash: Record<string, unknown> }) => fillPlaceholders(String(text), options.hash),
 });
+
+/** `npm run <script> -w <package>` with script and package given: each `<key>` replaced by its value. */
+export function fillPlaceholders(text: string, values: Record<string, unknown>): string {
+  return text.replace(/<([a-z]+)>/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
+}
 
 /** A text without a mustache renders as itself: no handlebars parse or code generation (half the template files). */
 function compileText(text: string): (data: object) => string {
