@@ -274,6 +274,11 @@ describe("shipyard set packageManager", () => {
     writeFileSync(join(dir, "package-lock.json"), `${JSON.stringify({ lockfileVersion: 3, packages: { "": {}, "packages/api": {} } }, null, 2)}\n`);
     const dockerfile = read(dir, "packages/api/Dockerfile");
     writeFileSync(join(dir, "packages/api/Dockerfile"), `${dockerfile}LABEL org.opencontainers.image.vendor="acme"\n`);
+    // A seed the user edited (their own line in the service's README) besides one left as generated (the root's).
+    const serviceReadme = read(dir, "packages/api/README.md");
+    expect(serviceReadme).toContain("npm run dev -w @repo/api");
+    writeFileSync(join(dir, "packages/api/README.md"), `${serviceReadme}\nOn call: the payments team.\n`);
+    expect(read(dir, "README.md")).toContain("npm run dev -w @repo/orders");
     await git(dir, "add", "--all");
     await git(dir, "commit", "--quiet", "-m", "lockfile and an edit");
 
@@ -304,6 +309,13 @@ describe("shipyard set packageManager", () => {
     expect(read(dir, ".github/workflows/ci.yml")).toContain("- uses: pnpm/action-setup@v4");
     expect(read(dir, "packages/api/clever.env")).toMatch(/^CC_NODE_BUILD_TOOL=pnpm$/m);
     expect(readJson<{ answers: Record<string, unknown> }>(dir, ".shipyard/units/_monorepo.json").answers.packageManager).toBe("pnpm");
+    // The READMEs name the new manager's commands: the generated one re-rendered, the edited one merged.
+    expect(read(dir, "README.md")).toContain("pnpm --filter @repo/orders run dev");
+    expect(read(dir, "README.md")).not.toMatch(/\bnpm (install|run|test)\b/);
+    const mergedReadme = read(dir, "packages/api/README.md");
+    expect(mergedReadme).toContain("On call: the payments team.");
+    expect(mergedReadme).toContain("pnpm --filter @repo/api run dev");
+    expect(mergedReadme).not.toMatch(/\bnpm (install|run)\b|\bnpx\b/);
     const check = await shipyard(dir, ["update", "--check"]);
     expect(check.code, check.stdout).toBe(0);
 
@@ -315,5 +327,31 @@ describe("shipyard set packageManager", () => {
     expect(bad.stderr).toMatch(/packageManager/);
     expect(bad.stderr.trim().split("\n")[0]).toMatch(/^shipyard: error: .*packageManager.*"pnpx"/);
     expect(await git(dir, "status", "--porcelain")).toBe("");
+  });
+});
+
+describe("shipyard upgrade in a repository of another manager", () => {
+  it("prints that manager's install as the next step, and says when there was nothing to bring", async () => {
+    const cwd = fresh("upgrade");
+    const created = await runCreate(cwd, ["repo", "--yes", ...FAST, "--package-manager", "yarn"]);
+    expect(created.code, created.stderr).toBe(0);
+    const dir = join(cwd, "repo");
+    await git(dir, "init", "--quiet");
+    // A templates/ copy one change behind this checkout's: the upgrade brings it back.
+    const readme = "templates/library/files/packages/__name__/README.md";
+    writeFileSync(join(dir, readme), `${read(dir, readme)}An older line.\n`);
+    await git(dir, "add", "--all");
+    await git(dir, "commit", "--quiet", "-m", "created");
+    const upgraded = await shipyard(dir, ["upgrade", "--from", repoRoot]);
+    expect(upgraded.code, upgraded.stdout + upgraded.stderr).toBe(0);
+    expect(upgraded.stdout).toContain("templates/: 1 file changed");
+    expect(upgraded.stdout).toContain("Run `yarn install`, review with `git diff`, then commit.");
+    expect(upgraded.stdout).not.toMatch(/\bnpm install\b/);
+    await git(dir, "add", "--all");
+    await git(dir, "commit", "--quiet", "-m", "upgraded");
+    const again = await shipyard(dir, ["upgrade", "--from", repoRoot]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain("Already up to date with Shipyard");
+    expect(again.stdout).not.toContain("Dry run");
   });
 });

@@ -134,7 +134,10 @@ export function set(options: SetOptions): SetResult {
   // The answers as they were: seed files (app.ts, server.ts, their tests) take what the new answer changes by a
   // three-way merge against the old answers' render, so an unedited seed becomes the new render and an edited one
   // keeps its edits (update-plan.ts).
-  const previous = new Map(units.filter((unit) => changedIds.has(unit.id) || unit.id === ROOT_UNIT).map((unit) => [unit.id, unit.answers]));
+  // A switch of manager changes every unit's seeds (their READMEs name its commands): all are reconciled.
+  const previous = new Map(
+    units.filter((unit) => switched || changedIds.has(unit.id) || unit.id === ROOT_UNIT).map((unit) => [unit.id, unit.answers]),
+  );
   const plan = planUpdate(diskPlanInput(tree, { units: changed, previous }));
   applyToTree(tree, plan.writes);
   const manager = switched ? switchLockfile(tree, templatesDir, String(switched.from ?? ""), String(switched.to)) : undefined;

@@ -9,7 +9,7 @@ import { recordedPackageManager } from "../package-managers.js";
 import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
-import { basePath, type RepoConfig, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "./store.js";
+import { basePath, type RepoConfig, ROOT_UNIT, readConfig, readUnits, templateOfUnit, type Unit, unitRecordWrite } from "./store.js";
 
 /**
  * The update algorithm, in one place. Every generated unit (a package, or the monorepo's root files) is
@@ -213,6 +213,11 @@ export function planUpdate(input: PlanInput): UpdatePlan {
     shipyardVersion: input.version,
     packageManager: input.packageManager ?? recordedPackageManager(units),
   };
+  // The old answers' render sees the old package manager too: every unit's seeds (a README's commands) follow a switch.
+  const previousRoot = input.previous?.get(ROOT_UNIT);
+  const previousContext: RenderContext = previousRoot
+    ? { ...context, packageManager: recordedPackageManager([{ id: ROOT_UNIT, answers: previousRoot }]) }
+    : context;
   for (const unit of units) {
     // 2. render
     const { answers, rendered } = renderUnit(templates, templatesDir, unit, context);
@@ -220,7 +225,7 @@ export function planUpdate(input: PlanInput): UpdatePlan {
     // The seeds as the old answers render them: the base of an answer change (see above).
     const before = previous
       ? new Map(
-          renderUnit(templates, templatesDir, { ...unit, answers: previous }, context)
+          renderUnit(templates, templatesDir, { ...unit, answers: previous }, previousContext)
             .rendered.filter((file) => file.kind === "seed")
             .map((file) => [file.path, file.content]),
         )
