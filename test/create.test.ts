@@ -498,6 +498,10 @@ describe("scaffold", () => {
     const help = await runCreate(cwd, ["--help"]);
     expect(help.code).toBe(0);
     for (const flag of ["[dir]", "--yes", "--service <name>", "--no-service", "--scope <scope>", "--no-install", "--no-git", "--force"]) expect(help.stdout).toContain(flag);
+    // Every manager's create is shown, and the way that works before the npm release, with this version's tarball.
+    for (const manager of ["npm", "pnpm", "yarn", "bun"]) expect(help.stdout).toMatch(new RegExp(`^  ${manager} create shipyard`, "m"));
+    const shipyardVersion = readJson(repoRoot, "generators/package.json").version;
+    expect(help.stdout).toContain(`npm exec --package=./create-shipyard-${shipyardVersion}.tgz -- create-shipyard my-platform`);
     const version = await runCreate(cwd, ["--version"]);
     expect(version.stdout.trim()).toBe(readJson(repoRoot, "generators/package.json").version);
     expect(readdirSync(cwd)).toEqual([]);

@@ -212,6 +212,9 @@ describe.each(PACKAGE_MANAGERS)("%s, end to end", (name: PackageManagerName) => 
     const dev = [...devOnlyDependencies(dir)].filter((dep) => installed.has(dep));
     expect(dev, "dev dependencies in the image").toEqual([]);
     for (const lockfile of pm.otherLockfiles) expect(tree, lockfile).not.toContain(lockfile);
+    // The manager builds the image; the runtime stage never holds it (nothing there may install or run scripts).
+    const tools = imageTree(tag, "/usr/local").filter((path) => /^(bin\/(pnpm|pnpx|bun|bunx)$|lib\/node_modules\/(pnpm|bun|@yarnpkg)\/$)/.test(path));
+    expect(tools, "package managers in the runtime image").toEqual([]);
     expect(tree.filter((p) => !p.includes("node_modules/") && /\.[cm]?ts$/.test(p) && !/\.d\.[cm]?ts$/.test(p)), "TypeScript sources").toEqual([]);
   });
 

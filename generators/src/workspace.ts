@@ -23,6 +23,11 @@ export function bundledTemplatesDir(): string {
   return existsSync(packaged) ? packaged : join(generatorDir, "..", "templates");
 }
 
+/** create-shipyard run from a clone of Shipyard, packed: the way that works before (and without) the npm release. */
+export function createFromClone(dir: string): string {
+  return `npm pack -w create-shipyard && npm exec --package=./create-shipyard-${generatorVersion()}.tgz -- create-shipyard ${dir}`;
+}
+
 /** Walks up from `cwd` to the repository Shipyard manages (the folder with `.shipyard/config.json`). */
 export function findRepoRoot(cwd: string): string {
   let current = resolve(cwd);
@@ -34,7 +39,7 @@ export function findRepoRoot(cwd: string): string {
         "NOT_A_SHIPYARD_REPO",
         `No Shipyard repository here (no .shipyard/config.json in ${resolve(cwd)} or above).`,
         // create-shipyard is not on npm until a release tag publishes it: lead with what works today (as the README does).
-        `Create one from a clone of Shipyard, after npm install: npm pack -w create-shipyard && npm exec --package=./create-shipyard-${generatorVersion()}.tgz -- create-shipyard ../my-platform (or "Use this template" on GitHub). Once create-shipyard is released on npm: npm create shipyard@latest my-platform.`,
+        `Create one from a clone of Shipyard, after npm install: ${createFromClone("../my-platform")} (or "Use this template" on GitHub). Once create-shipyard is released on npm: npm create shipyard@latest my-platform.`,
       );
     }
     current = parent;

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { create, type Progress } from "../commands/create.js";
 import { ShipyardError } from "../errors.js";
-import { generatorVersion } from "../workspace.js";
+import { createFromClone, generatorVersion } from "../workspace.js";
 import { printCreate } from "./report.js";
 import { canPrompt, runCli } from "./run.js";
 
@@ -66,7 +66,18 @@ await runCli("create-shipyard", async () => {
     .version(generatorVersion(), "-v, --version")
     .addHelpText(
       "after",
-      "\nExamples:\n  npm create shipyard@latest my-platform\n  npm create shipyard@latest . -- --yes --service orders --scope acme\n  pnpm create shipyard my-platform   # a pnpm repository\n",
+      [
+        "",
+        "Examples (each manager's create makes a repository of that manager):",
+        "  npm create shipyard@latest my-platform",
+        "  npm create shipyard@latest . -- --yes --service orders --scope acme",
+        "  pnpm create shipyard my-platform",
+        "  yarn create shipyard my-platform",
+        "  bun create shipyard my-platform",
+        "Before create-shipyard is on the npm registry, from a clone of Shipyard after npm install:",
+        `  ${createFromClone("my-platform")}`,
+        "",
+      ].join("\n"),
     )
     .showHelpAfterError()
     .exitOverride();

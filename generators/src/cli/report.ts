@@ -244,10 +244,11 @@ export function printUpgrade(result: UpgradeResult, json: boolean): void {
   for (const migration of result.migrations) process.stdout.write(`  migration ${migration.id}: ${migration.description}\n`);
   const unchanged = printOutcomes(result.changes.filter(isFileOutcome));
   const summary = `${count(result.pending.length, "file")} to change, ${unchanged} unchanged, ${count(result.conflicts.length, "conflict")}`;
-  if (!result.written) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
+  if (result.dryRun) process.stdout.write(`Dry run, nothing written (${summary}).\n`);
+  else if (!result.written) process.stdout.write(`Already up to date with Shipyard ${result.toVersion}: nothing written (${summary}).\n`);
   else
     process.stdout.write(
-      `Upgraded (${summary}). Run \`npm install\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`,
+      `Upgraded (${summary}). Run \`${result.manager.install}\`, review with \`git diff\`, then commit.${result.conflicts.length ? " Resolve the conflicts first." : ""}\n`,
     );
 }
 

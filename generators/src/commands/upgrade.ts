@@ -5,6 +5,7 @@ import { distributionFiles, type Part } from "../distribution.js";
 import type { FileWrite } from "../engine/transaction.js";
 import { Tree } from "../engine/tree.js";
 import { pendingMigrations } from "../migrations/index.js";
+import { type ManagerCommands, managerCommands, recordedPackageManager } from "../package-managers.js";
 import { resolveSource, type ShipyardSource } from "../sources.js";
 import { applyToTree, type ChangeEntry, type ChangeSet, commit } from "../state/apply.js";
 import { configWrite, readConfig, readUnits } from "../state/store.js";
@@ -37,6 +38,8 @@ export interface UpgradeResult extends ChangeSet {
   migrations: Array<{ id: string; description: string }>;
   pending: FileOutcome[];
   conflicts: FileOutcome[];
+  /** The repository's package manager (its install runs next). */
+  manager: ManagerCommands;
 }
 
 /** 1. mirror: the writes that make `target` (relative to the root) a copy of `sourceDir`. */
@@ -115,6 +118,7 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult | 
       migrations: migrations.map(({ id, description }) => ({ id, description })),
       pending: plan.files.filter(needsAction),
       conflicts: plan.files.filter((file) => file.outcome === "conflict" || file.outcome === "unresolved"),
+      manager: managerCommands(source.templatesDir, recordedPackageManager(units)),
     };
   } finally {
     source.dispose();

@@ -301,7 +301,7 @@ export function checkDeployConfigs(context: DoctorContext): CheckResult[] {
     for (const variable of undocumentedVariables(variables)) {
       const hint =
         variable.name === "CC_APP_FOLDER"
-          ? "The documented variable is APP_FOLDER; for npm workspaces leave it unset (install at the root)."
+          ? "The documented variable is APP_FOLDER; in a workspace repository leave it unset (install at the root)."
           : "Check the name in https://www.clever.cloud/developers/doc/reference/reference-environment-variables/";
       problems.push(error(check, `${config} line ${variable.line}: ${variable.name} is not a documented Clever Cloud variable.`, hint));
     }
