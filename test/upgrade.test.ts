@@ -52,7 +52,9 @@ describe("shipyard upgrade --from a newer Shipyard", () => {
         "",
       ].join("\n"),
     );
+    // Built as generators' build script does: tsc, then the templates precompiled.
     execFileSync(join(repo.dir, "node_modules/.bin/tsc"), ["-p", "generators/tsconfig.json"], { cwd: newer.dir });
+    execFileSync(process.execPath, ["generators/dist/build/precompile.js"], { cwd: newer.dir });
 
     // The users' edits, committed.
     replace(repo, "packages/hello/Dockerfile", "USER node\n", "LABEL org.opencontainers.image.vendor=acme\nUSER node\n");

@@ -3,6 +3,7 @@ import type HandlebarsModule from "handlebars";
 import { ShipyardError } from "../errors.js";
 import type { Answers } from "./answers.js";
 import { constantCase } from "./names.js";
+import { compileOptions, type PrecompiledFile, precompile, readPrecompiled } from "./precompiled.js";
 import type { FileKind, Template } from "./template.js";
 import { checkRelativePath } from "./tree.js";
 
@@ -63,9 +64,25 @@ export function fillPlaceholders(text: string, values: Record<string, unknown>):
   return text.replace(/<([a-z]+)>/g, (whole, key: string) => (key in values ? String(values[key]) : whole));
 }
 
-/** A text without a mustache renders as itself: no handlebars parse or code generation (half the template files). */
+/** By text: the templates the build compiled (precompiled.ts), read at the first compile. */
+let precompiled: Map<string, string> | undefined;
+
+/**
+ * A text without a mustache renders as itself: no handlebars parse or code generation (half the template files).
+ * One the build precompiled is only evaluated; any other (a user's edit) is compiled here, with the same options.
+ */
 function compileText(text: string): (data: object) => string {
-  return text.includes("{{") ? handlebars.compile(text, { noEscape: true, strict: true }) : () => text;
+  if (!text.includes("{{")) return () => text;
+  precompiled ??= readPrecompiled(handlebars);
+  const spec = precompiled.get(text);
+  if (spec === undefined) return handlebars.compile(text, compileOptions());
+  // The spec is handlebars' own output for this exact text, written by this package's build (never by a template).
+  return handlebars.template(new Function(`return ${spec}`)() as Parameters<typeof handlebars.template>[0]);
+}
+
+/** The build's side of compileText: what dist/precompiled-templates.json holds for these texts. */
+export function precompileTexts(texts: Iterable<string>): PrecompiledFile {
+  return precompile(handlebars, texts);
 }
 
 /** Compiled files per loaded template: an update renders the same template for every package. */
