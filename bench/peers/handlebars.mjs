@@ -4,20 +4,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import Handlebars from "handlebars";
+import shipyardRender from "./shipyard-render.cjs";
+
+const { helpers, sharedData } = shipyardRender;
 
 const destination = process.argv[2];
 const templateDir = resolve(process.env.SHIPYARD_TEMPLATES ?? join(import.meta.dirname, "../../templates"), "service");
 const handlebars = Handlebars.create();
-handlebars.registerHelper({
-  json: (value) => JSON.stringify(value),
-  yaml: (value) => JSON.stringify(value),
-  shell: (value) => `'${String(value).replaceAll("'", `'\\''`)}'`,
-  constant: (value) => String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
-  eq: (a, b) => String(a) === String(b),
-});
+handlebars.registerHelper(helpers());
 const answers = { name: "orders", description: "A Shipyard service.", port: 8080, runtime: "node", node: 24, uses: [], database: "none" };
-const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
-const data = { scope: "shipyard", shipyardVersion: "0.1.0", versions, ...answers };
+const data = { ...sharedData(join(templateDir, ".."), handlebars), ...answers };
 const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
 for (const [source, value] of Object.entries(manifest.files)) {
   const spec = typeof value === "string" ? { kind: value } : value;

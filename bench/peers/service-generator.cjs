@@ -3,20 +3,17 @@
 // runtime=node (the file Shipyard would skip for that runtime is skipped here too).
 const { readFileSync } = require("node:fs");
 const { join, resolve } = require("node:path");
+const { helpers, sharedData } = require("./shipyard-render.cjs");
 
 // SHIPYARD_TEMPLATES: @turbo/gen bundles its config (this file included) elsewhere, so __dirname cannot be trusted.
 const templateDir = resolve(process.env.SHIPYARD_TEMPLATES ?? join(__dirname, "../../templates"), "service");
 
 module.exports = function registerService(plop) {
   const safe = (text) => new plop.handlebars.SafeString(text);
-  plop.setHelper("json", (value) => safe(JSON.stringify(value)));
-  plop.setHelper("yaml", (value) => safe(JSON.stringify(value)));
-  plop.setHelper("shell", (value) => safe(`'${String(value).replaceAll("'", `'\\''`)}'`));
-  plop.setHelper("constant", (value) => safe(String(value).toUpperCase().replace(/[^A-Z0-9]+/g, "_")));
-  plop.setHelper("eq", (a, b) => String(a) === String(b));
+  for (const [name, helper] of Object.entries(helpers(safe))) plop.setHelper(name, helper);
   const manifest = JSON.parse(readFileSync(join(templateDir, "template.json"), "utf8"));
-  // Tool versions shared by all templates (templates/versions.json), as Shipyard gives them to every render.
-  const versions = JSON.parse(readFileSync(join(templateDir, "..", "versions.json"), "utf8"));
+  // What Shipyard gives every render: tool versions (templates/versions.json), the package manager's fields.
+  const shared = sharedData(join(templateDir, ".."), plop.handlebars, safe);
   plop.setGenerator("service", {
     description: manifest.description,
     prompts: [
@@ -35,7 +32,7 @@ module.exports = function registerService(plop) {
           type: "add",
           path: (spec.to ?? source).replace(/__([a-zA-Z][a-zA-Z0-9]*)__/g, "{{$1}}"),
           templateFile: join(templateDir, "files", source),
-          data: { scope: "shipyard", shipyardVersion: "0.1.0", versions, uses: [] },
+          data: { ...shared, uses: [] },
           abortOnFail: true,
         })),
   });
