@@ -355,3 +355,50 @@ describe("shipyard upgrade in a repository of another manager", () => {
     expect(again.stdout).not.toContain("Dry run");
   });
 });
+
+describe("what Shipyard tells a user to run next", () => {
+  it.each(MANAGERS)("%s: the hints of refused commands name the repository's own shipyard command", async (manager) => {
+    const cwd = fresh(`hints-${manager}`);
+    const created = await runCreate(cwd, ["repo", "--yes", ...FAST, "--package-manager", manager]);
+    expect(created.code, created.stderr).toBe(0);
+    const dir = join(cwd, "repo");
+    const shipyardCommand = table.managers[manager]?.shipyard as string;
+    const before = readdirSync(dir).sort();
+    const use = await shipyard(dir, ["use", "money", "--in", "api"]);
+    expect(use.code).toBe(1);
+    expect(use.stderr).toContain(`Create one first: ${shipyardCommand} add library money`);
+    const set = await shipyard(dir, ["set", "node", "--in", "api"]);
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain(`For example: ${shipyardCommand} set node=26 --all`);
+    const rename = await shipyard(dir, ["set", "name=orders", "--in", "api"]);
+    expect(rename.stderr).toContain(`${shipyardCommand} rename api <new-name>`);
+    if (manager !== "npm") for (const result of [use, set, rename]) expect(result.stderr).not.toMatch(/(?<![a-z])npm run shipyard/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+  });
+});
+
+describe("shipyard use and the seed files", () => {
+  it("a seed that depends on the answer follows it: re-rendered when unedited, merged when edited", async () => {
+    const cwd = fresh("use-seeds");
+    const created = await runCreate(cwd, ["repo", "--yes", ...FAST, "--no-service"]);
+    expect(created.code, created.stderr).toBe(0);
+    const dir = join(cwd, "repo");
+    // A template author wires the libraries a service uses into its app.ts.
+    const template = join(dir, "templates/service/files/packages/__name__/src/app.ts");
+    writeFileSync(template, `{{#each uses}}import "@{{@root.scope}}/{{this}}";\n{{/each}}${read(dir, "templates/service/files/packages/__name__/src/app.ts")}`);
+    for (const args of [["add", "service", "orders", "--yes"], ["add", "service", "billing", "--yes"], ["add", "library", "money", "--yes"]]) {
+      const step = await shipyard(dir, args);
+      expect(step.code, step.stderr).toBe(0);
+    }
+    const billingApp = join(dir, "packages/billing/src/app.ts");
+    writeFileSync(billingApp, `${read(dir, "packages/billing/src/app.ts")}\n// billing's own line\n`);
+    for (const service of ["orders", "billing"]) {
+      const used = await shipyard(dir, ["use", "money", "--in", service]);
+      expect(used.code, used.stderr).toBe(0);
+    }
+    expect(read(dir, "packages/orders/src/app.ts")).toMatch(/^import "@repo\/money";\n/);
+    const billing = read(dir, "packages/billing/src/app.ts");
+    expect(billing).toMatch(/^import "@repo\/money";\n/);
+    expect(billing).toContain("// billing's own line");
+  });
+});

@@ -53,7 +53,7 @@ export function remove(options: RemoveOptions): RemoveResult {
     throw new ShipyardError(
       "USAGE",
       `${unit.id} is used by ${names}: nothing was removed.`,
-      `Remove it from what they use first (npm run shipyard -- set <answer>=… --in ${users[0]?.id}).`,
+      `Remove it from what they use first (${repositoryCommands(repoTemplatesDir(root), units).shipyard} set <answer>=… --in ${users[0]?.id}).`,
     );
   }
   const template = templateOf(unit);

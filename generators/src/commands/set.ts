@@ -52,9 +52,9 @@ export interface SetResult {
   diffs?: FileDiff[];
 }
 
-function parseAssignment(text: string): { name: string; value: string } {
+function parseAssignment(text: string, shipyard: string): { name: string; value: string } {
   const at = text.indexOf("=");
-  if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, "For example: npm run shipyard -- set node=26 --all");
+  if (at <= 0) throw new ShipyardError("USAGE", `"${text}" is not <answer>=<value>.`, `For example: ${shipyard} set node=26 --all`);
   return { name: text.slice(0, at).trim(), value: text.slice(at + 1) };
 }
 
@@ -78,7 +78,8 @@ export function set(options: SetOptions): SetResult {
     if (!templates.has(unit.template)) templates.set(unit.template, templateOfUnit(unit, loadTemplate, templatesDir));
     return templates.get(unit.template) as Template;
   };
-  const assignments = options.assignments.map(parseAssignment);
+  const shipyardCommand = repositoryCommands(templatesDir, units).shipyard;
+  const assignments = options.assignments.map((text) => parseAssignment(text, shipyardCommand));
   const rootUnit = units.find((unit) => isRootUnit(unit.id));
   // Without --in or --all, the answers are the repository's own (packageManager): only the root unit's template has them.
   const hasAnswer = (unit: Unit, name: string) => templateOf(unit).answers.some((spec) => spec.name === name && !spec.positional);
@@ -111,7 +112,7 @@ export function set(options: SetOptions): SetResult {
     for (const unit of having) {
       const spec = templateOf(unit).answers.find((answer) => answer.name === name);
       if (spec?.positional || spec?.type === "name") {
-        throw new ShipyardError("USAGE", `The ${name} of a package is changed with: npm run shipyard -- rename ${unit.id} <new-name>`);
+        throw new ShipyardError("USAGE", `The ${name} of a package is changed with: ${shipyardCommand} rename ${unit.id} <new-name>`);
       }
       const coerced = coerceAnswer(spec as NonNullable<typeof spec>, value, scope);
       const record = next.get(unit.id) as Unit;

@@ -56,6 +56,7 @@ export function use(options: UseOptions): UseResult {
     throw new ShipyardError("USAGE", `A ${target.template} cannot use other packages (its template has no answer with "of").`);
   const spec = references.find((answer) => answer.of === library?.template) ?? references[0];
   const candidates = units.filter((unit) => references.some((answer) => answer.of === unit.template) && unit.id !== target.id).map((unit) => unit.id);
+  const about = { library: options.library, into: options.into, manager: repositoryCommands(templatesDir, units) };
   if (!library || !candidates.includes(options.library) || !spec) {
     const kinds = [...new Set(references.map((answer) => answer.of))].join(" or ");
     throw new ShipyardError(
@@ -63,16 +64,16 @@ export function use(options: UseOptions): UseResult {
       `"${options.library}" is not a ${kinds} of this repository.`,
       candidates.length
         ? `${kinds} packages here: ${candidates.join(", ")}.`
-        : `Create one first: npm run shipyard -- add ${references[0]?.of} ${options.library}`,
+        : `Create one first: ${about.manager.shipyard} add ${references[0]?.of} ${options.library}`,
     );
   }
   const current = Array.isArray(target.answers[spec.name]) ? (target.answers[spec.name] as string[]) : [];
-  const about = { library: options.library, into: options.into, manager: repositoryCommands(templatesDir, units) };
   if (current.includes(options.library))
     return { ...commit(tree, { command: "use", dryRun: options.dryRun, changes: [] }), ...about, changes: [], alreadyUsed: true };
   const answers = { ...target.answers, [spec.name]: [...current, options.library] };
   checkReferences(template, target.id, answers, units, templateLoader(templatesDir));
-  const plan = planUpdate(diskPlanInput(tree, { units: [{ ...target, answers }] }));
+  // Seeds follow the answer as they do for set: reconciled against the render with the answers as they were.
+  const plan = planUpdate(diskPlanInput(tree, { units: [{ ...target, answers }], previous: new Map([[target.id, target.answers]]) }));
   applyToTree(tree, plan.writes);
   const result = commit(tree, { command: "use", dryRun: options.dryRun, allowDirty: options.allowDirty, changes: plan.files });
   return { ...result, ...about, changes: plan.files, alreadyUsed: false };

@@ -70,7 +70,7 @@ export function deployments(context: DoctorContext): Deployment[] {
 }
 
 /** How this repository runs its generator, for the fixes: `npm run shipyard --`, `pnpm run shipyard`, … */
-const shipyardOf = (context: DoctorContext) => context.packageManager?.shipyard ?? "npm run shipyard --";
+export const shipyardOf = (context: DoctorContext) => context.packageManager?.shipyard ?? "npm run shipyard --";
 
 export const ok = (check: string, message: string): CheckResult => ({ check, status: "ok", message });
 export const warning = (check: string, message: string, fix: string): CheckResult => ({ check, status: "warning", message, fix });

@@ -1,6 +1,6 @@
 import { describeOwner, isAlive, readOwner } from "../engine/lock.js";
 import { findLeftovers, STAGING_DIR } from "../engine/transaction.js";
-import type { CheckResult, DoctorContext } from "./checks.js";
+import { type CheckResult, type DoctorContext, shipyardOf } from "./checks.js";
 
 /**
  * A Shipyard command killed half way leaves its journal (and maybe its lock): the files it had moved into place are
@@ -16,7 +16,7 @@ export function checkInterruptedRun(context: DoctorContext): CheckResult {
       check,
       status: "error",
       message: (problem as Error).message,
-      fix: "Make node_modules a folder of this repository (rm node_modules, then npm install).",
+      fix: `Make node_modules a folder of this repository (rm node_modules, then ${context.packageManager?.install ?? "npm install"}).`,
     };
   }
   const owner = readOwner(`${staging}/lock`);
@@ -29,6 +29,6 @@ export function checkInterruptedRun(context: DoctorContext): CheckResult {
     check,
     status: "error",
     message: `An interrupted ${what} left files half written (its journal is in ${STAGING_DIR}).`,
-    fix: "Run any writing command, e.g. `npm run shipyard -- update`: it rolls the interrupted one back first and says so.",
+    fix: `Run any writing command, e.g. \`${shipyardOf(context)} update\`: it rolls the interrupted one back first and says so.`,
   };
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { matchesWhen, renderString } from "../engine/render.js";
 import type { AddonSpec, DeployTarget } from "../engine/template.js";
-import { type CheckResult, type DoctorContext, deployments, ok, warning } from "./checks.js";
+import { type CheckResult, type DoctorContext, deployments, ok, shipyardOf, warning } from "./checks.js";
 
 /**
  * `doctor`'s report of each package's deploy targets (production, staging, review apps, as its template's manifest
@@ -137,7 +137,7 @@ function addonFix(target: Target, addon: AddonSpec, appId: string | undefined): 
   return `clever link ${appId ?? "<app id>"} --alias ${alias} && clever addon create ${addon.provider} ${addon.name}-${target.name}${plan} --link ${alias}, then redeploy`;
 }
 
-function addonResults(settings: Settings, targets: Target[], read: CleverReader): CheckResult[] {
+function addonResults(settings: Settings, targets: Target[], read: CleverReader, shipyard: string): CheckResult[] {
   const results: CheckResult[] = [];
   let unavailable: string | undefined;
   for (const target of targets) {
@@ -156,7 +156,7 @@ function addonResults(settings: Settings, targets: Target[], read: CleverReader)
       results.push(
         ok(
           check,
-          `${label}: its ${target.addons.map((addon) => addon.variable).join(", ")} not checked (${app.reason}). To check: ${how}, then npm run shipyard -- doctor; or clever env --app ${appId}.`,
+          `${label}: its ${target.addons.map((addon) => addon.variable).join(", ")} not checked (${app.reason}). To check: ${how}, then ${shipyard} doctor; or clever env --app ${appId}.`,
         ),
       );
       continue;
@@ -283,6 +283,6 @@ export function checkDeployTargets(
   return [
     ...(secrets.size > 0 ? [secretsResult(settings, [...secrets], now)] : []),
     ...targets.map((target) => targetResult(settings, target)),
-    ...addonResults(settings, targets, readClever),
+    ...addonResults(settings, targets, readClever, shipyardOf(context)),
   ];
 }

@@ -2,6 +2,7 @@ import type { Answers } from "../engine/answers.js";
 import { flagOf } from "../engine/answers.js";
 import type { Template } from "../engine/template.js";
 import { ShipyardError } from "../errors.js";
+import { commandsOf, recordedPackageManager } from "../package-managers.js";
 import type { Unit } from "./store.js";
 
 /** The template a unit was made from (loaded once per command). */
@@ -21,7 +22,9 @@ export function checkReferences(template: Template, unitId: string, answers: Ans
         throw new ShipyardError(
           "INVALID_ANSWER",
           `Invalid ${flagOf(spec)}: "${name}" is not a ${spec.of} of this repository.`,
-          allowed.length ? `${spec.of} packages here: ${allowed.join(", ")}.` : `Create one first: npm run shipyard -- add ${spec.of} ${name}`,
+          allowed.length
+            ? `${spec.of} packages here: ${allowed.join(", ")}.`
+            : `Create one first: ${commandsOf(template.packageManagers, recordedPackageManager(units)).shipyard} add ${spec.of} ${name}`,
         );
       }
     }
