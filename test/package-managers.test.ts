@@ -159,8 +159,12 @@ describe.each(PACKAGE_MANAGERS)("%s, end to end", (name: PackageManagerName) => 
     const withRoute = app.replace("  return app;\n}", '  app.get("/library", async () => ({ price: formatCents(1999) }));\n\n  return app;\n}');
     expect(withRoute, "the service's app.ts has a `return app;` to add a route before").not.toBe(app);
     writeFileSync(appPath, `import { formatCents } from "@${scope}/${LIBRARY}";\n${withRoute}`);
+    const manifests = ["package.json", `packages/${SERVICE}/package.json`, `packages/${LIBRARY}/package.json`];
+    const written = manifests.map((path) => readFileSync(join(dir, path), "utf8"));
     const install = await run(pm.install);
     expect(install.code, shown(install)).toBe(0);
+    // Generated package.json files are in the form the manager writes: its install rewrites none (Yarn rewrites all).
+    expect(manifests.map((path) => readFileSync(join(dir, path), "utf8")), `package.json files after ${pm.install.join(" ")}`).toEqual(written);
     for (const other of pm.otherLockfiles) expect(existsSync(join(dir, other)), `${other} beside ${pm.lockfile}`).toBe(false);
     commit(`${SERVICE} uses ${LIBRARY}`);
     const frozen = await run(pm.frozenInstall);
@@ -263,6 +267,7 @@ describe.each(PACKAGE_MANAGERS)("%s, end to end", (name: PackageManagerName) => 
     const env = { PATH: `${serviceNodeBin()}:${managersBinDir}:${process.env.PATH}` };
     const check = await run(shipyardArgv(pm, ["update", "--check"]), { env });
     expect(check.code, shown(check)).toBe(0);
+    expect(check.stdout, "nothing the installs or builds wrote counts as the user's edit").not.toContain("customized");
     const doctor = await run(shipyardArgv(pm, ["doctor"]), { env });
     expect(doctor.code, shown(doctor)).toBe(0);
     expect(stripVTControlCharacters(doctor.stdout)).not.toMatch(/\bERROR\b/);

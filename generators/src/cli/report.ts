@@ -183,7 +183,7 @@ const OUTCOME_TEXT: Record<string, string> = {
   customized: "customized (kept)",
   deleted: "deleted by you (kept deleted; --restore brings it back)",
   restored: "restored",
-  removed: "removed (no longer in the template)",
+  removed: "removed (no longer generated: the template or an answer dropped it)",
 };
 
 export function printUpdate(result: UpdateResult, options: { json: boolean; check: boolean; dryRun: boolean }): void {

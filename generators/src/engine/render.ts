@@ -3,6 +3,7 @@ import type HandlebarsModule from "handlebars";
 import { ShipyardError } from "../errors.js";
 import type { Answers } from "./answers.js";
 import { constantCase } from "./names.js";
+import { canonicalPackageJson } from "./package-json.js";
 import { compileOptions, type PrecompiledFile, precompile, readPrecompiled } from "./precompiled.js";
 import type { FileKind, Template } from "./template.js";
 import { checkRelativePath } from "./tree.js";
@@ -164,7 +165,9 @@ export function renderTemplate(template: Template, answers: Answers, context: Re
     // A manifest's `to` or an answer in a path must not lead out of the repository.
     const path = checkRelativePath(renderPath(spec.to ?? source, answers), `templates/${template.name}/template.json`);
     try {
-      files.push({ path, content: compile(template, source)(data), kind: spec.kind });
+      const content = compile(template, source)(data);
+      // A package.json as the package managers would rewrite it, so an install changes none (package-json.ts).
+      files.push({ path, content: /(^|\/)package\.json$/.test(path) ? canonicalPackageJson(content) : content, kind: spec.kind });
     } catch (error) {
       throw new ShipyardError("TEMPLATE_ERROR", `Template ${template.name}/files/${source}: ${(error as Error).message}`);
     }
