@@ -1,6 +1,4 @@
 import {
-  constants,
-  copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -10,6 +8,7 @@ import {
   rmdirSync,
   rmSync,
   type Stats,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -49,7 +48,15 @@ interface JournalEntry {
   path: string;
   existed: boolean;
   staged: boolean;
+  /**
+   * Its name under `staged/` and `backup/`: a number, so those folders are flat (one mkdir each, not one per level
+   * of every path). Journals written before it have none: their layout mirrors the paths.
+   */
+  slot?: string;
 }
+
+const stagedPath = (folder: string, entry: JournalEntry) => join(folder, "staged", entry.slot ?? entry.path);
+const backupPath = (folder: string, entry: JournalEntry) => join(folder, "backup", entry.slot ?? entry.path);
 
 interface Journal extends LockOwner {
   entries: JournalEntry[];
@@ -82,8 +89,8 @@ function rollback(root: string, folder: string, entries: JournalEntry[]): number
   let restored = 0;
   for (const entry of [...entries].reverse()) {
     const target = join(root, entry.path);
-    const staged = join(folder, "staged", entry.path);
-    const backup = join(folder, "backup", entry.path);
+    const staged = stagedPath(folder, entry);
+    const backup = backupPath(folder, entry);
     let touched = false;
     if (entry.staged && !present(staged) && present(target)) {
       // Ours: it was moved in by the swap (a new folder holds only what the swap put there).
@@ -218,11 +225,17 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   for (const change of changes) tree.diskPath(change.path);
   const moves = new Map<string, JournalEntry>();
   const stats = new Map<string, Stats | undefined>();
+  /** Where each change is staged: its entry's slot, then (inside a new folder) its path below that folder. */
+  const stagedAt = new Map<Change, string>();
   for (const change of changes) {
     const move = swapTarget(root, change, stats);
-    const known = moves.get(move.path);
-    if (known) known.staged ||= !isDeletion(change);
-    else moves.set(move.path, { path: move.path, existed: move.existed, staged: !isDeletion(change) });
+    let entry = moves.get(move.path);
+    if (entry) entry.staged ||= !isDeletion(change);
+    else {
+      entry = { path: move.path, existed: move.existed, staged: !isDeletion(change), slot: String(moves.size) };
+      moves.set(move.path, entry);
+    }
+    stagedAt.set(change, `${entry.slot}${change.path.slice(move.path.length)}`);
   }
   const owner: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   const folder = join(root, stagingDir, `tx-${process.pid}-${Date.now()}`);
@@ -237,9 +250,11 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
     let count = 0;
     for (const change of changes) {
       if (isDeletion(change)) continue;
-      const staged = join(folder, "staged", change.path);
+      const staged = join(folder, "staged", stagedAt.get(change) as string);
       mkdirOnce(made, dirname(staged));
-      if (change.source !== undefined) copyFileSync(change.source, staged, constants.COPYFILE_FICLONE);
+      // A copy is read and written, keeping its mode: for small files that is half the time of copyFileSync (no
+      // reflink on ext4, then copy_file_range, ftruncate and fchmod for each file), and create copies ~170 of them.
+      if (change.source !== undefined) writeFileSync(staged, readFileSync(change.source), { mode: statSync(change.source).mode & 0o777 });
       else writeFileSync(staged, change.content as Content);
       if (points) pauseForTests(`staging:${++count}`);
     }
@@ -255,11 +270,11 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
       pauseForTests(`swapped:${index}`);
       const target = join(root, entry.path);
       if (entry.existed) {
-        const backup = join(folder, "backup", entry.path);
+        const backup = backupPath(folder, entry);
         mkdirOnce(made, dirname(backup));
         renameSync(target, backup);
       }
-      if (entry.staged) renameSync(join(folder, "staged", entry.path), target);
+      if (entry.staged) renameSync(stagedPath(folder, entry), target);
       else pruneEmptyDirs(root, dirname(target));
     }
     swapping = false;

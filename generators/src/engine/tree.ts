@@ -18,7 +18,7 @@ export interface Change {
   path: string;
   /** New content, or null to delete the file. For a copy, read from `source` when first asked for. */
   readonly content: Content | null;
-  /** A copy's source file (absolute): the commit copies it (copy_file_range, or a reflink) instead of writing. */
+  /** A copy's source file (absolute): the commit reads it only then, and copies it with its mode. */
   source?: string;
 }
 
