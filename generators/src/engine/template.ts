@@ -268,6 +268,13 @@ export function readManifest(templatesDir: string, name: string): TemplateManife
   return readManifestFrom(templatesTree(templatesDir), templatesDir, name);
 }
 
+/**
+ * Manifests already checked in this process, by their exact text: the CLI reads every manifest to build its flags,
+ * then the command loads its template again. What passed the checks once passes them again (they depend on the
+ * text alone), so only the read is repeated: an edited file is a new text and is checked. Nobody writes to them.
+ */
+const checkedManifests = new Map<string, TemplateManifest>();
+
 function readManifestFrom(tree: Tree, templatesDir: string, name: string): TemplateManifest {
   const origin = manifestName(name);
   if (!TEMPLATE_NAME.test(name) && /^[^/\\.][^/\\]*$/.test(name) && tree.exists(`${name}/template.json`)) {
@@ -286,6 +293,8 @@ function readManifestFrom(tree: Tree, templatesDir: string, name: string): Templ
       known.length ? `Templates here: ${known.join(", ")}.` : `No templates found in ${templatesDir}.`,
     );
   }
+  const known = checkedManifests.get(text);
+  if (known) return known;
   const manifest = parseWith(manifestSchema, parseJson(text, origin, "TEMPLATE_ERROR", TEMPLATE_HINT), origin, "TEMPLATE_ERROR", TEMPLATE_HINT);
   for (const source of Object.keys(manifest.files)) checkRelativePath(source, origin);
   for (const answer of manifest.answers) {
@@ -293,6 +302,7 @@ function readManifestFrom(tree: Tree, templatesDir: string, name: string): Templ
       throw new ShipyardError("TEMPLATE_ERROR", `${origin} is broken: answer ${answer.name} has "of" but is not a list.`, TEMPLATE_HINT);
     }
   }
+  checkedManifests.set(text, manifest);
   return manifest;
 }
 
