@@ -225,8 +225,8 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
   for (const change of changes) tree.diskPath(change.path);
   const moves = new Map<string, JournalEntry>();
   const stats = new Map<string, Stats | undefined>();
-  /** Where each change is staged: its entry's slot, then (inside a new folder) its path below that folder. */
-  const stagedAt = new Map<Change, string>();
+  /** The entry each change is moved in with (itself, or the new folder it is inside). */
+  const entryOf = new Map<Change, JournalEntry>();
   for (const change of changes) {
     const move = swapTarget(root, change, stats);
     let entry = moves.get(move.path);
@@ -235,7 +235,7 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
       entry = { path: move.path, existed: move.existed, staged: !isDeletion(change), slot: String(moves.size) };
       moves.set(move.path, entry);
     }
-    stagedAt.set(change, `${entry.slot}${change.path.slice(move.path.length)}`);
+    entryOf.set(change, entry);
   }
   const owner: LockOwner = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   const folder = join(root, stagingDir, `tx-${process.pid}-${Date.now()}`);
@@ -250,12 +250,14 @@ export function writeChanges(tree: Tree, changes: Change[], stagingDir: string, 
     let count = 0;
     for (const change of changes) {
       if (isDeletion(change)) continue;
-      const staged = join(folder, "staged", stagedAt.get(change) as string);
+      // Its entry's slot, then (inside a new folder) its path below that folder.
+      const entry = entryOf.get(change) as JournalEntry;
+      const staged = stagedPath(folder, entry) + change.path.slice(entry.path.length);
       mkdirOnce(made, dirname(staged));
-      // A copy is read and written, keeping its mode: for small files that is half the time of copyFileSync (no
-      // reflink on ext4, then copy_file_range, ftruncate and fchmod for each file), and create copies ~170 of them.
-      if (change.source !== undefined) writeFileSync(staged, readFileSync(change.source), { mode: statSync(change.source).mode & 0o777 });
-      else writeFileSync(staged, change.content as Content);
+      // A copy is read (once: the tree keeps what a comparison read) and written with its mode: for small files
+      // half the time of copyFileSync (no reflink on ext4, then copy_file_range, ftruncate and fchmod per file).
+      const mode = change.source === undefined ? undefined : statSync(change.source).mode & 0o777;
+      writeFileSync(staged, change.content as Content, { mode });
       if (points) pauseForTests(`staging:${++count}`);
     }
     pauseForTests("staged");
