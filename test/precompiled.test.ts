@@ -73,6 +73,21 @@ describe("templates precompiled by the build", () => {
     console.log(`precompiled: ${file.templates.length} templates (handlebars ${file.handlebars})`);
   });
 
+  it("and every manifest and package-manager string that holds one: a run on shipped templates never needs the compiler", () => {
+    const file = JSON.parse(readFileSync(join(repoRoot, PRECOMPILED), "utf8")) as { templates: Array<[string, string]> };
+    const texts = new Set(file.templates.map(([text]) => text));
+    // Each string value with a mustache, except `$comment`s, which are documentation and never rendered.
+    const withMustache: string[] = [];
+    const collect = (value: unknown, key: string) => {
+      if (typeof value === "string" && value.includes("{{") && key !== "$comment") withMustache.push(value);
+      else if (value && typeof value === "object") for (const [inner, item] of Object.entries(value)) collect(item, inner);
+    };
+    const manifests = [...["monorepo", "service", "library"].map((name) => `${name}/template.json`), "package-managers.json"];
+    for (const path of manifests) collect(JSON.parse(readFileSync(join(repoRoot, "templates", path), "utf8")), "");
+    expect(withMustache).toEqual(expect.arrayContaining(["packages/{{name}}", "npm@{{versions.npm}}"]));
+    expect(withMustache.filter((text) => !texts.has(text))).toEqual([]);
+  });
+
   it.each(MANAGERS)("%s: create, add library, add service (postgres, docker, node 22), set node: the same bytes as compiling at run time", async (manager) => {
     const cwd = join(work, `run-${manager}`);
     const precompiled = await scaffold(toolOf(generatorCopy(`with-${manager}`, true)), join(cwd, "with"), manager);

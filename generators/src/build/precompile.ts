@@ -8,9 +8,18 @@ import { PRECOMPILED_FILE } from "../engine/precompiled.js";
 import { precompileTexts } from "../engine/render.js";
 import { bundledTemplatesDir, generatorDir } from "../workspace.js";
 
+/** Every string in a JSON value: a manifest's `directory`, a deploy's `appVariable`, a manager's `packageManager`. */
+function* strings(value: unknown): Generator<string> {
+  if (typeof value === "string") yield value;
+  else if (value && typeof value === "object") for (const inner of Object.values(value)) yield* strings(inner);
+}
+
 const templatesDir = bundledTemplatesDir();
-// The files a create copies and an upgrade mirrors (regular files only), of each template's files/ folder.
-const texts = distributionFiles(templatesDir, "templates")
-  .filter((path) => /^[^/]+\/files\//.test(path))
-  .map((path) => readFileSync(join(templatesDir, path), "utf8"));
+const shipped = distributionFiles(templatesDir, "templates");
+const read = (path: string) => readFileSync(join(templatesDir, path), "utf8");
+// The files a create copies and an upgrade mirrors (regular files only), of each template's files/ folder, and the
+// strings of the JSON the generator renders: each template's manifest and the package-manager table.
+const files = shipped.filter((path) => /^[^/]+\/files\//.test(path)).map(read);
+const manifests = shipped.filter((path) => /^([^/]+\/template|package-managers)\.json$/.test(path)).map(read);
+const texts = [...files, ...manifests.flatMap((text) => [...strings(JSON.parse(text))])];
 writeFileSync(join(generatorDir, "dist", PRECOMPILED_FILE), `${JSON.stringify(precompileTexts(texts))}\n`);

@@ -28,16 +28,17 @@ export interface RenderContext {
  * noEscape: templates write JSON, YAML, shell and TypeScript, never HTML, so handlebars' HTML escaping would only
  * corrupt values (`&` -> `&amp;`). strict: a misspelt variable is a template error, not a silently empty string.
  * Values that land inside a quoted context go through a helper that encodes for that format.
+ *
+ * handlebars' single-file builds, not its CommonJS entry: the entry loads ~40 modules and the source-map library
+ * (about 35 ms, a quarter of `shipyard add`). Renders run on the runtime build (29 kB): the build precompiled every
+ * template text and manifest string, so a run that meets only those never loads the compiler (91 kB, ~7 ms). A text
+ * it did not precompile (a user's edit) is precompiled here by the compiler, loaded then, and runs the same way.
  */
-const handlebars = loadHandlebars().create();
+const require = createRequire(import.meta.url);
+const handlebars = (require("handlebars/dist/handlebars.runtime.min.js") as typeof HandlebarsModule).create();
+let compiler: typeof HandlebarsModule | undefined;
+const loadCompiler = () => (compiler ??= require("handlebars/dist/handlebars.min.js") as typeof HandlebarsModule);
 
-/**
- * handlebars' single-file build, not its CommonJS entry: the entry loads ~40 modules and the source-map library
- * (about 35 ms, a quarter of `shipyard add`); the bundle is the same code in one file and loads in about 10 ms.
- */
-function loadHandlebars(): typeof HandlebarsModule {
-  return createRequire(import.meta.url)("handlebars/dist/handlebars.min.js") as typeof HandlebarsModule;
-}
 handlebars.registerHelper({
   /** A JSON string/number/array literal. Also a valid YAML flow scalar: YAML 1.2 is a superset of JSON. */
   json: (value: unknown) => JSON.stringify(value),
@@ -76,14 +77,14 @@ function compileText(text: string): (data: object) => string {
   if (!text.includes("{{")) return () => text;
   precompiled ??= readPrecompiled(handlebars);
   const spec = precompiled.get(text);
-  if (spec === undefined) return handlebars.compile(text, compileOptions());
-  // The spec is handlebars' own output for this exact text, written by this package's build (never by a template).
-  return handlebars.template(new Function(`return ${spec}`)() as Parameters<typeof handlebars.template>[0]);
+  // The spec is handlebars' own output for this exact text, by this package's build or here (never by a template).
+  const source = spec ?? (loadCompiler().precompile(text, compileOptions()) as string);
+  return handlebars.template(new Function(`return ${source}`)() as Parameters<typeof handlebars.template>[0]);
 }
 
 /** The build's side of compileText: what dist/precompiled-templates.json holds for these texts. */
 export function precompileTexts(texts: Iterable<string>): PrecompiledFile {
-  return precompile(handlebars, texts);
+  return precompile(loadCompiler(), texts);
 }
 
 /** Compiled files per loaded template: an update renders the same template for every package. */
