@@ -188,5 +188,17 @@ describe("shipyard update", () => {
     write("templates/service/template.json", JSON.stringify(manifest));
     expect(() => run()).toThrowError(ShipyardError);
     expect(() => run()).toThrowError(/^\.shipyard\/units\/orders\.json is broken: answers\.runtime "node": choose one of docker\.$/);
+    expect(() => run()).toThrowError(expect.objectContaining({ hint: expect.stringContaining("(npm run shipyard -- set <answer>=<value>") }));
+  });
+
+  it("the broken record's fix is spelt in the repository's package manager", () => {
+    // The root unit's record, as create writes it for a pnpm repository (its files not generated yet: none listed).
+    write(".shipyard/units/_monorepo.json", JSON.stringify({ template: "monorepo", answers: { name: "acme", packageManager: "pnpm" }, files: {} }));
+    const manifest = JSON.parse(read("templates/service/template.json"));
+    manifest.answers.find((answer: { name: string }) => answer.name === "runtime").choices = ["docker"];
+    write("templates/service/template.json", JSON.stringify(manifest));
+    expect(() => run()).toThrowError(
+      expect.objectContaining({ code: "BROKEN_STATE", hint: expect.stringContaining("(pnpm run shipyard set <answer>=<value>") }),
+    );
   });
 });

@@ -140,7 +140,14 @@ export function resolveAnswers(template: Template, given: RawAnswers, scope: str
  * resolveAnswers for the answers recorded in `.shipyard/units/<id>.json`: a value the template refuses (a port
  * edited to "abc", a runtime it no longer offers) is broken state naming that file, not a flag the user never typed.
  */
-export function resolveRecordedAnswers(template: Template, unitId: string, given: RawAnswers, scope: string): Answers {
+export function resolveRecordedAnswers(
+  template: Template,
+  unitId: string,
+  given: RawAnswers,
+  scope: string,
+  /** How the repository runs its generator, for the hint: `npm run shipyard --`, `pnpm run shipyard`, … */
+  shipyard = "npm run shipyard --",
+): Answers {
   try {
     return resolveAnswers(template, given, scope, true);
   } catch (error) {
@@ -149,7 +156,7 @@ export function resolveRecordedAnswers(template: Template, unitId: string, given
     throw new ShipyardError(
       "BROKEN_STATE",
       `.shipyard/units/${unitId}.json is broken: ${message}`,
-      "Fix the answer (npm run shipyard -- set <answer>=<value> --in <package>), or restore the file from git.",
+      `Fix the answer (${shipyard} set <answer>=<value> --in <package>), or restore the file from git.`,
     );
   }
 }

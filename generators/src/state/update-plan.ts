@@ -5,7 +5,7 @@ import { loadTemplate } from "../engine/template.js";
 import type { FileWrite } from "../engine/transaction.js";
 import type { Tree as RepositoryTree, ReadableTree as Tree } from "../engine/tree.js";
 import { ShipyardError } from "../errors.js";
-import { recordedPackageManager } from "../package-managers.js";
+import { commandsOf, recordedPackageManager } from "../package-managers.js";
 import { generatorVersion, repoTemplatesDir } from "../workspace.js";
 import { conflictLabels, hasConflictMarkers } from "./merge/markers.js";
 import { mergeFile } from "./merge/structured.js";
@@ -192,7 +192,8 @@ function renderUnit(templates: Map<string, Template>, templatesDir: string, unit
     templates.set(unit.template, template);
   }
   try {
-    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, context.scope);
+    const { shipyard } = commandsOf(template.packageManagers, context.packageManager);
+    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, context.scope, shipyard);
     return { answers, rendered: renderTemplate(template, answers, context) };
   } catch (error) {
     // A broken record names its file already; anything else from the template is told which unit it was rendering.
