@@ -145,8 +145,8 @@ export function resolveRecordedAnswers(
   unitId: string,
   given: RawAnswers,
   scope: string,
-  /** How the repository runs its generator, for the hint: `npm run shipyard --`, `pnpm run shipyard`, … */
-  shipyard = "npm run shipyard --",
+  /** How the repository runs its generator (`npm run shipyard --`, …), for the hint: asked only when it is broken. */
+  shipyardCommand: () => string,
 ): Answers {
   try {
     return resolveAnswers(template, given, scope, true);
@@ -156,7 +156,7 @@ export function resolveRecordedAnswers(
     throw new ShipyardError(
       "BROKEN_STATE",
       `.shipyard/units/${unitId}.json is broken: ${message}`,
-      `Fix the answer (${shipyard} set <answer>=<value> --in <package>), or restore the file from git.`,
+      `Fix the answer (${shipyardCommand()} set <answer>=<value> --in <package>), or restore the file from git.`,
     );
   }
 }

@@ -192,8 +192,8 @@ function renderUnit(templates: Map<string, Template>, templatesDir: string, unit
     templates.set(unit.template, template);
   }
   try {
-    const { shipyard } = commandsOf(template.packageManagers, context.packageManager);
-    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, context.scope, shipyard);
+    const shipyardCommand = () => commandsOf(template.packageManagers, context.packageManager).shipyard;
+    const answers = resolveRecordedAnswers(template, unit.id, unit.answers, context.scope, shipyardCommand);
     return { answers, rendered: renderTemplate(template, answers, context) };
   } catch (error) {
     // A broken record names its file already; anything else from the template is told which unit it was rendering.
